@@ -1,0 +1,114 @@
+"""Input validation shared by every public function (one small validator, clear messages).
+
+Every check raises ``ValueError`` naming the argument and what was expected, so that a
+reader who passes the wrong thing learns what to pass instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_float_array(value, name: str, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """Return ``value`` as a float64 array, checking its number of dimensions and finiteness."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an array of real numbers ({exc})") from None
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name} must be {want}, got an array of shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must contain only finite numbers (found NaN or inf)")
+    return arr
+
+
+def as_points(x, name: str, dim: int) -> tuple[np.ndarray, bool]:
+    """Points as rows: accept shape (n, D) or a single point (D,).
+
+    Returns the (n, D) array and whether the input was a single point, so the caller can
+    give the result back in the shape it received.
+    """
+    arr = as_float_array(x, name, ndim=(1, 2))
+    single = arr.ndim == 1
+    pts = arr[None, :] if single else arr
+    if pts.shape[1] != dim:
+        raise ValueError(
+            f"{name} must have {dim} columns (one row per point, D={dim}), got shape {arr.shape}"
+        )
+    return pts, single
+
+
+def check_scalar(value, name: str, *, low=None, high=None, low_open=False, integer=False):
+    """A finite real (or integer) number in [low, high] (``low_open`` makes it (low, high])."""
+    if integer:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"{name} must be an integer, got {value!r}")
+        value = int(value)
+    else:
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a real number, got {value!r}") from None
+        if not np.isfinite(value):
+            raise ValueError(f"{name} must be finite, got {value}")
+    if low is not None and (value <= low if low_open else value < low):
+        op = ">" if low_open else ">="
+        raise ValueError(f"{name} must be {op} {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
+    return value
+
+
+def check_weights(weights, name: str = "weights", k: int | None = None) -> np.ndarray:
+    """Mixture weights: 1-D, non-negative, summing to 1 (to 1e-8)."""
+    w = as_float_array(weights, name, ndim=1)
+    if k is not None and w.shape[0] != k:
+        raise ValueError(f"{name} must have {k} entries (one per component), got {w.shape[0]}")
+    if w.size == 0:
+        raise ValueError(f"{name} must have at least one entry")
+    if np.any(w < 0):
+        raise ValueError(f"{name} must be non-negative, got min {w.min():.3g}")
+    total = w.sum()
+    if abs(total - 1.0) > 1e-8:
+        raise ValueError(f"{name} must sum to 1, got sum {total:.12g}")
+    return w
+
+
+def check_psd(cov, name: str = "cov", dim: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A symmetric positive semi-definite matrix; returns its eigenvalues and eigenvectors.
+
+    Eigenvalues below ``D * eps * max|lambda|`` (rounding noise) are set to exactly 0, so that
+    directions the covariance does not have are removed exactly (chapter 3, eq. 9).
+    """
+    c = as_float_array(cov, name, ndim=2)
+    if c.shape[0] != c.shape[1] or (dim is not None and c.shape[0] != dim):
+        want = f"({dim}, {dim})" if dim is not None else "square"
+        raise ValueError(f"{name} must be {want}, got shape {c.shape}")
+    scale = max(np.abs(c).max(), np.finfo(float).tiny)
+    if np.abs(c - c.T).max() > 1e-8 * scale:
+        raise ValueError(f"{name} must be symmetric (max |C - C^T| = {np.abs(c - c.T).max():.3g})")
+    lam, vecs = np.linalg.eigh(0.5 * (c + c.T))
+    tol = c.shape[0] * np.finfo(float).eps * max(np.abs(lam).max(), np.finfo(float).tiny)
+    if lam.min() < -max(tol, 1e-10 * scale):
+        raise ValueError(
+            f"{name} must be positive semi-definite, got an eigenvalue {lam.min():.3g} < 0"
+        )
+    lam = np.where(lam < tol, 0.0, lam)
+    return lam, vecs
+
+
+def check_orthonormal(basis, name: str = "basis", dim: int | None = None) -> np.ndarray:
+    """A (D, P) matrix with orthonormal columns (U^T U = I to 1e-8), 1 <= P <= D."""
+    u = as_float_array(basis, name, ndim=2)
+    d, p = u.shape
+    if dim is not None and d != dim:
+        raise ValueError(f"{name} must have {dim} rows (D={dim}), got shape {u.shape}")
+    if p < 1 or p > d:
+        raise ValueError(f"{name} must have between 1 and D={d} columns, got {p}")
+    err = np.abs(u.T @ u - np.eye(p)).max()
+    if err > 1e-8:
+        raise ValueError(f"{name} must have orthonormal columns (max |U^T U - I| = {err:.3g})")
+    return u

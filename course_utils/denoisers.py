@@ -1,0 +1,165 @@
+"""The Bayes-optimal denoiser E[x | x_t], Tweedie's formula and the attention form.
+
+* ``posterior_mean``: source eq. 8 (chapter 3) in its general alpha/sigma form,
+  sum_k w_k(x_t) (mu_k + alpha Sigma_k (alpha^2 Sigma_k + sigma^2 I)^{-1} (x_t - alpha mu_k)).
+* ``responsibilities``: the weights w_k(x_t) = Pr[y = k | x_t] (the "attention" weights).
+* ``score``: grad log p_t(x_t), computed from the posterior mean by Tweedie (chapter 2,
+  eqs. 4 and 6): score = (alpha E[x|x_t] - x_t) / sigma^2.
+* ``attention_weights`` / ``attention_denoiser``: the closed form for a low-rank mixture
+  (chapter 3, eq. 13 simplified): softmax_k of ||U_k^T x_t||^2 / (2 t^2 (1 + t^2)) in VE.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_float_array, as_points, check_orthonormal, check_weights
+from .mixtures import GaussianMixture, _softmax
+from .schedules import VE, check_schedule
+
+
+def _check_gmm(gmm):
+    if not isinstance(gmm, GaussianMixture):
+        raise ValueError(f"gmm must be a GaussianMixture, got {type(gmm).__name__}")
+    return gmm
+
+
+def posterior_mean(gmm, x_t, t, schedule=None):
+    """Bayes-optimal denoiser E[x | x_t] for a Gaussian mixture (chapter 3, source eq. 8).
+
+    ``x_t`` has shape (n, D) or (D,); ``t`` is a scalar or one value per point. At t = 0 the
+    result is x_t itself (no noise, nothing to remove).
+    """
+    gmm = _check_gmm(gmm)
+    pts, single = as_points(x_t, "x_t", gmm.D)
+    a, s2 = gmm._alpha_sigma2(t, schedule, pts.shape[0])
+    out = pts.copy()
+    noisy = np.broadcast_to(np.asarray(s2) > 0, (pts.shape[0],))
+    if np.all(noisy):
+        gmm._logits(pts, a, s2, out_mean=out)
+    elif np.any(noisy):
+        sub = np.empty((int(noisy.sum()), gmm.D))
+        pick = (lambda v: v[noisy]) if np.ndim(s2) == 1 else (lambda v: v)
+        gmm._logits(pts[noisy], pick(a), pick(s2), out_mean=sub)
+        out[noisy] = sub
+    return out[0] if single else out
+
+
+def responsibilities(gmm, x_t, t, schedule=None):
+    """Posterior weights Pr[y = k | x_t] over the K components, shape (n, K) or (K,).
+
+    These are the softmax weights of source eq. 8: w_k proportional to
+    pi_k phi(x_t; alpha mu_k, alpha^2 Sigma_k + sigma^2 I), computed by log-sum-exp.
+    """
+    gmm = _check_gmm(gmm)
+    pts, single = as_points(x_t, "x_t", gmm.D)
+    a, s2 = gmm._alpha_sigma2(t, schedule, pts.shape[0])
+    gmm._check_nondegenerate(s2, "responsibilities")
+    w = _softmax(gmm._logits(pts, a, s2))
+    return w[0] if single else w
+
+
+def score(gmm, x_t, t, schedule=None):
+    """The score grad_{x_t} log p_t(x_t) of the noised mixture, for t > 0.
+
+    Computed from the posterior mean as (alpha_t E[x|x_t] - x_t) / sigma_t^2 (Tweedie,
+    chapter 2, eq. 6 rearranged), which stays accurate at large t.
+    """
+    gmm = _check_gmm(gmm)
+    schedule = VE() if schedule is None else check_schedule(schedule)
+    tt = schedule.check_t(t)
+    if np.any(tt == 0):
+        raise ValueError("t must be > 0 for the score: at t = 0 it may not exist")
+    xhat = posterior_mean(gmm, x_t, t, schedule)
+    return score_from_denoiser(x_t, xhat, t, schedule)
+
+
+def _alpha_sigma_cols(t, schedule, n_dim):
+    """alpha and sigma as scalars or column vectors broadcasting against (n, D) points."""
+    schedule = VE() if schedule is None else check_schedule(schedule)
+    tt = schedule.check_t(t)
+    a, s = schedule.alpha(tt), schedule.sigma(tt)
+    if tt.ndim == 1 and n_dim == 2:
+        a, s = a[:, None], s[:, None]
+    return a, s, schedule
+
+
+def tweedie(x_t, score, t, schedule=None):
+    """Tweedie's formula E[x | x_t] = (x_t + sigma_t^2 score) / alpha_t (chapter 2, eqs. 4, 6).
+
+    In VE this is x_t + t^2 score. Needs alpha_t > 0 (it fails at the VP endpoint t = 1).
+    """
+    x = as_float_array(x_t, "x_t", ndim=(1, 2))
+    sc = as_float_array(score, "score", ndim=(1, 2))
+    if sc.shape != x.shape:
+        raise ValueError(f"score must have the shape of x_t {x.shape}, got {sc.shape}")
+    a, s, _ = _alpha_sigma_cols(t, schedule, x.ndim)
+    if np.any(a <= 0):
+        raise ValueError("t must give alpha_t > 0 for Tweedie's formula (VP: t < 1)")
+    return (x + s * s * sc) / a
+
+
+def score_from_denoiser(x_t, xhat, t, schedule=None):
+    """Invert Tweedie: score = (alpha_t xhat - x_t) / sigma_t^2, for sigma_t > 0."""
+    x = as_float_array(x_t, "x_t", ndim=(1, 2))
+    xh = as_float_array(xhat, "xhat", ndim=(1, 2))
+    if xh.shape != x.shape:
+        raise ValueError(f"xhat must have the shape of x_t {x.shape}, got {xh.shape}")
+    a, s, _ = _alpha_sigma_cols(t, schedule, x.ndim)
+    if np.any(s <= 0):
+        raise ValueError("t must be > 0 (sigma_t > 0) to recover a score from a denoiser")
+    return (a * xh - x) / (s * s)
+
+
+def _check_bases(bases):
+    if isinstance(bases, np.ndarray) and bases.ndim == 3:
+        bases = list(bases)
+    if not isinstance(bases, (list, tuple)) or len(bases) == 0:
+        raise ValueError("bases must be a non-empty list of (D, P_k) orthonormal matrices")
+    d = np.asarray(bases[0]).shape[0]
+    return [check_orthonormal(u, f"bases[{i}]", d) for i, u in enumerate(bases)]
+
+
+def attention_logits(bases, x_t, t, schedule=None, weights=None):
+    """Logits of the low-rank attention form (chapter 3, eq. 13 simplified), shape (n, K).
+
+    For x ~ sum_k pi_k N(0, U_k U_k^T) with orthonormal U_k (D, P_k):
+    log pi_k + (P_k / 2) log(sigma^2 / (alpha^2 + sigma^2))
+    + alpha^2 ||U_k^T x_t||^2 / (2 sigma^2 (alpha^2 + sigma^2)).
+    With equal weights and ranks only the last term varies: in VE it is
+    ||U_k^T x_t||^2 / (2 t^2 (1 + t^2)), a softmax at temperature 2 t^2 (1 + t^2).
+    """
+    us = _check_bases(bases)
+    pts, _ = as_points(x_t, "x_t", us[0].shape[0])
+    k = len(us)
+    w = np.full(k, 1.0 / k) if weights is None else check_weights(weights, "weights", k)
+    a, s, _ = _alpha_sigma_cols(t, schedule, 2)
+    if np.any(s <= 0):
+        raise ValueError("t must be > 0 for the attention weights")
+    a2, s2 = a * a, s * s
+    proj = np.stack([((pts @ u) ** 2).sum(axis=1) for u in us], axis=1)  # ||U_k^T x||^2
+    ranks = np.array([u.shape[1] for u in us])
+    with np.errstate(divide="ignore"):
+        logw = np.log(w)
+    return logw + 0.5 * ranks * np.log(s2 / (a2 + s2)) + a2 * proj / (2 * s2 * (a2 + s2))
+
+
+def attention_weights(bases, x_t, t, schedule=None, weights=None):
+    """softmax_k of ``attention_logits``: equals ``responsibilities`` of the low-rank mixture."""
+    single = np.ndim(x_t) == 1
+    w = _softmax(attention_logits(bases, x_t, t, schedule, weights))
+    return w[0] if single else w
+
+
+def attention_denoiser(bases, x_t, t, schedule=None, weights=None):
+    """The attention form of the low-rank denoiser (chapter 3, eq. 13 simplified):
+    alpha / (alpha^2 + sigma^2) sum_k w_k(x_t) U_k U_k^T x_t  (VE: 1/(1+t^2) sum_k ...)."""
+    us = _check_bases(bases)
+    pts, single = as_points(x_t, "x_t", us[0].shape[0])
+    w = _softmax(attention_logits(us, pts, t, schedule, weights))
+    a, s, _ = _alpha_sigma_cols(t, schedule, 2)
+    out = np.zeros_like(pts)
+    for k, u in enumerate(us):
+        out += w[:, k : k + 1] * ((pts @ u) @ u.T)
+    out *= a / (a * a + s * s)
+    return out[0] if single else out

@@ -1,0 +1,268 @@
+"""Gaussian mixtures x ~ sum_k pi_k N(mu_k, Sigma_k) (chapter 3, source eq. 7).
+
+Every component is stored factored, Sigma_k = V_k diag(lambda_k) V_k^T with V_k a (D, r_k)
+matrix of orthonormal columns:
+
+* a full covariance is eigendecomposed once (r_k = D, zero eigenvalues kept as exact zeros);
+* a low-rank component U_k U_k^T (``GaussianMixture.low_rank``) keeps its basis (r_k = P_k).
+
+For any noise level the noised covariance alpha^2 Sigma_k + sigma^2 I has eigenvalues
+alpha^2 lambda + sigma^2 in the same basis (and sigma^2 on the complement of a low-rank basis,
+the Woodbury form), so no matrix is factorized per t: every t is a diagonal rescaling.
+All K bases sit side by side in one (D, R) matrix, so one matrix product projects a block of
+points onto every component at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import (
+    as_float_array,
+    as_points,
+    check_orthonormal,
+    check_psd,
+    check_scalar,
+    check_weights,
+)
+from .schedules import VE, check_schedule
+
+_LOG_2PI = float(np.log(2.0 * np.pi))
+_BLOCK_ELEMENTS = 2**18  # points per block x columns: keeps blocks in cache, memory O(N D)
+
+
+class GaussianMixture:
+    """A Gaussian mixture with weights (K,), means (K, D) and covariances (K, D, D).
+
+    Samples are rows: ``sample(n, rng)`` returns an (n, D) array.
+    """
+
+    def __init__(self, weights, means, covs):
+        means = as_float_array(means, "means", ndim=2)
+        k, d = means.shape
+        if k < 1 or d < 1:
+            raise ValueError(f"means must have shape (K, D) with K, D >= 1, got {means.shape}")
+        weights = check_weights(weights, "weights", k)
+        covs = as_float_array(covs, "covs", ndim=3)
+        if covs.shape != (k, d, d):
+            raise ValueError(f"covs must have shape (K, D, D) = {(k, d, d)}, got {covs.shape}")
+        lams, bases = [], []
+        for i in range(k):
+            lam, vec = check_psd(covs[i], f"covs[{i}]", d)
+            lams.append(lam)
+            bases.append(vec)
+        self._build(weights, means, bases, lams)
+
+    @classmethod
+    def low_rank(cls, bases, weights=None, means=None, variances=None):
+        """The mixture sum_k pi_k N(mu_k, U_k diag(v_k) U_k^T) with orthonormal U_k (D, P_k).
+
+        Ranks P_k may differ. ``means`` default to 0, ``weights`` to uniform 1/K and
+        ``variances`` (one positive array of length P_k per component) to ones, giving the
+        source's covariances U_k U_k^T (chapter 3, eq. 13).
+        """
+        if isinstance(bases, np.ndarray) and bases.ndim == 3:
+            bases = list(bases)
+        if not isinstance(bases, (list, tuple)) or len(bases) == 0:
+            raise ValueError("bases must be a non-empty list of (D, P_k) orthonormal matrices")
+        d = np.asarray(bases[0]).shape[0] if np.asarray(bases[0]).ndim == 2 else None
+        us = [check_orthonormal(u, f"bases[{i}]", d) for i, u in enumerate(bases)]
+        d = us[0].shape[0]
+        k = len(us)
+        weights = np.full(k, 1.0 / k) if weights is None else check_weights(weights, "weights", k)
+        if means is None:
+            means = np.zeros((k, d))
+        else:
+            means = as_float_array(means, "means", ndim=2)
+            if means.shape != (k, d):
+                raise ValueError(f"means must have shape (K, D) = {(k, d)}, got {means.shape}")
+        if variances is None:
+            lams = [np.ones(u.shape[1]) for u in us]
+        else:
+            if len(variances) != k:
+                raise ValueError(f"variances must have one entry per component (K={k})")
+            lams = []
+            for i, (v, u) in enumerate(zip(variances, us)):
+                v = as_float_array(v, f"variances[{i}]", ndim=1)
+                if v.shape != (u.shape[1],) or np.any(v <= 0):
+                    raise ValueError(
+                        f"variances[{i}] must be {u.shape[1]} positive numbers, got {v}"
+                    )
+                lams.append(v)
+        self = cls.__new__(cls)
+        self._build(weights, means, us, lams)
+        return self
+
+    # -- construction -------------------------------------------------------------------
+    def _build(self, weights, means, bases, lams):
+        self.weights = np.array(weights, dtype=float)
+        self.means = np.array(means, dtype=float)
+        self.K, self.D = self.means.shape
+        self._bases = [np.array(b, dtype=float) for b in bases]
+        self._lams = [np.array(v, dtype=float) for v in lams]
+        self.ranks = np.array([b.shape[1] for b in self._bases])
+        self._V = np.concatenate(self._bases, axis=1)  # (D, R)
+        self._lam = np.concatenate(self._lams)  # (R,)
+        self._offsets = np.concatenate([[0], np.cumsum(self.ranks)[:-1]])
+        self._col_comp = np.repeat(np.arange(self.K), self.ranks)
+        self._low_rank = self.ranks < self.D  # components with a complement (Woodbury term)
+        self._equal_ranks = bool(np.all(self.ranks == self.ranks[0]))
+        # v^T mu for each column, with mu the mean of that column's own component
+        self._Vmu = np.einsum("dr,rd->r", self._V, self.means[self._col_comp])
+        self._mu_sq = np.einsum("kd,kd->k", self.means, self.means)
+        with np.errstate(divide="ignore"):
+            self._log_pi = np.log(self.weights)
+        self._degenerate = np.array([np.any(v == 0) for v in self._lams]) | self._low_rank
+
+    # -- public properties --------------------------------------------------------------
+    @property
+    def covs(self) -> np.ndarray:
+        """Covariances (K, D, D), rebuilt from the factors."""
+        return np.stack([(b * v) @ b.T for b, v in zip(self._bases, self._lams)])
+
+    def components(self):
+        """List of (mean, basis V_k (D, r_k), eigenvalues lambda_k (r_k,)) per component."""
+        return [(self.means[i], self._bases[i], self._lams[i]) for i in range(self.K)]
+
+    def __repr__(self):
+        kind = "low-rank" if np.all(self._low_rank) else "full"
+        return f"GaussianMixture(K={self.K}, D={self.D}, {kind})"
+
+    # -- sampling -----------------------------------------------------------------------
+    def sample(self, n, rng, return_labels=False):
+        """n samples as rows (n, D); ``rng`` is a ``numpy.random.Generator``."""
+        n = check_scalar(n, "n", low=0, integer=True)
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError("rng must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
+        labels = rng.choice(self.K, size=n, p=self.weights)
+        x = np.empty((n, self.D))
+        for k in range(self.K):
+            idx = np.flatnonzero(labels == k)
+            g = rng.standard_normal((idx.size, self.ranks[k]))
+            x[idx] = self.means[k] + (g * np.sqrt(self._lams[k])) @ self._bases[k].T
+        return (x, labels) if return_labels else x
+
+    # -- densities ----------------------------------------------------------------------
+    def noised(self, schedule, t) -> GaussianMixture:
+        """The mixture law of x_t = alpha_t x + sigma_t g: means alpha mu_k, covariances
+        alpha^2 Sigma_k + sigma^2 I (chapter 2; source eq. 8's denominators)."""
+        schedule = check_schedule(schedule)
+        t = float(schedule.check_t(t))
+        a, s = float(schedule.alpha(t)), float(schedule.sigma(t))
+        covs = a * a * self.covs + s * s * np.eye(self.D)
+        return GaussianMixture(self.weights, a * self.means, covs)
+
+    def component_logpdf(self, x, t=0.0, schedule=None):
+        """log(pi_k phi(x; alpha mu_k, alpha^2 Sigma_k + sigma^2 I)) for each point and k: (n, K)."""
+        pts, single = as_points(x, "x", self.D)
+        a, s2 = self._alpha_sigma2(t, schedule, pts.shape[0])
+        self._check_nondegenerate(s2, "logpdf")
+        out = self._logits(pts, a, s2) - 0.5 * self.D * _LOG_2PI
+        return out[0] if single else out
+
+    def logpdf(self, x, t=0.0, schedule=None):
+        """log p_t(x), the log density of x_t (t = 0: of x itself), by log-sum-exp."""
+        c = np.atleast_2d(self.component_logpdf(x, t, schedule))
+        m = c.max(axis=1, keepdims=True)
+        out = (m + np.log(np.exp(c - m).sum(axis=1, keepdims=True)))[:, 0]
+        return out[0] if np.ndim(x) == 1 else out
+
+    def denoiser(self, schedule=None):
+        """The exact Bayes-optimal denoiser as a callable ``(x_t, t) -> E[x | x_t]``."""
+        from .denoisers import posterior_mean
+
+        schedule = VE() if schedule is None else check_schedule(schedule)
+
+        def bayes_denoiser(x_t, t):
+            return posterior_mean(self, x_t, t, schedule)
+
+        bayes_denoiser.schedule = schedule
+        return bayes_denoiser
+
+    # -- the computational core ---------------------------------------------------------
+    def _alpha_sigma2(self, t, schedule, n):
+        schedule = VE() if schedule is None else check_schedule(schedule)
+        t = schedule.check_t(t)
+        if t.ndim == 1 and t.shape[0] != n:
+            raise ValueError(f"t must be a scalar or have one entry per point ({n}), got {t.shape}")
+        a = schedule.alpha(t)
+        s2 = schedule.sigma(t) ** 2
+        return a, s2
+
+    def _check_nondegenerate(self, s2, what):
+        if np.any(np.asarray(s2) == 0) and np.any(self._degenerate):
+            raise ValueError(
+                f"{what} at t = 0 is undefined for a mixture with singular (low-rank) "
+                "covariances: the density is degenerate. Use t > 0."
+            )
+
+    def _block_size(self):
+        return max(64, _BLOCK_ELEMENTS // max(self._V.shape[1], self.D))
+
+    def _logits(self, x, a, s2, out_mean=None):
+        """Log of pi_k phi(x; a mu_k, a^2 Sigma_k + s2 I) up to -D/2 log(2 pi), shape (n, K).
+
+        With ``out_mean`` (n, D) given, also writes the posterior mean E[x_0 | x_t = x] there
+        (source eq. 8 in its alpha/sigma form). ``a`` and ``s2`` are scalars or (n,) arrays.
+        """
+        n = x.shape[0]
+        logits = np.empty((n, self.K))
+        per_point = np.ndim(a) == 1 or np.ndim(s2) == 1
+        a = np.broadcast_to(np.asarray(a, float), (n,)) if per_point else float(a)
+        s2 = np.broadcast_to(np.asarray(s2, float), (n,)) if per_point else float(s2)
+        step = self._block_size()
+        for i0 in range(0, n, step):
+            sl = slice(i0, min(n, i0 + step))
+            ab = a[sl, None] if per_point else a
+            sb = s2[sl, None] if per_point else s2
+            self._block(x[sl], ab, sb, logits[sl], None if out_mean is None else out_mean[sl])
+        return logits
+
+    def _reduce(self, cols):
+        """Sum an (m, R) array over each component's columns -> (m, K)."""
+        if self._equal_ranks:
+            return cols.reshape(cols.shape[0], self.K, self.ranks[0]).sum(axis=2)
+        return np.add.reduceat(cols, self._offsets, axis=1)
+
+    def _block(self, xb, a, s2, logits_out, mean_out):
+        z = xb @ self._V  # (m, R): one GEMM onto all K bases
+        z -= a * self._Vmu  # coordinates of y_k = x - a mu_k in component k's basis
+        d = (a * a) * self._lam + s2  # noised eigenvalues, (R,) or (m, R)
+        z2 = z * z
+        with np.errstate(divide="ignore"):
+            logd = np.log(d)
+        maha = self._reduce(z2 / d) if np.all(d > 0) else self._reduce(_safe_div(z2, d))
+        logdet = self._reduce(np.broadcast_to(logd, z.shape)) if np.ndim(d) == 2 else None
+        if logdet is None:
+            logdet = self._reduce(logd[None, :])
+        if np.any(self._low_rank):
+            # Woodbury: the complement of a low-rank basis has variance s2.
+            lr = self._low_rank
+            xmu = xb @ self.means[lr].T  # (m, K_lr)
+            y2 = (xb * xb).sum(axis=1)[:, None] - 2 * a * xmu + (a * a) * self._mu_sq[lr]
+            resid = np.maximum(y2 - self._reduce(z2)[:, lr], 0.0)
+            with np.errstate(divide="ignore"):
+                maha[:, lr] += resid / s2
+                logdet[:, lr] += (self.D - self.ranks[lr]) * np.log(s2)
+        logits_out[...] = self._log_pi - 0.5 * (logdet + maha)
+        if mean_out is None:
+            return
+        w = _softmax(logits_out)
+        # E[x | x_t, k] = mu_k + V_k diag(a lambda / d) V_k^T (x_t - a mu_k)
+        coef = (a * self._lam) / d
+        zw = z * coef * w[:, self._col_comp]
+        np.matmul(w, self.means, out=mean_out)
+        mean_out += zw @ self._V.T
+
+
+def _safe_div(num, den):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = num / den
+    return np.where(den > 0, out, np.where(num > 0, np.inf, 0.0))
+
+
+def _softmax(logits):
+    m = logits.max(axis=1, keepdims=True)
+    e = np.exp(logits - m)
+    e /= e.sum(axis=1, keepdims=True)
+    return e

@@ -1,0 +1,108 @@
+"""Noise schedules x_t = alpha_t x + sigma_t g (chapter 2, eq. 5; chapter 6).
+
+``VE``: alpha_t = 1, sigma_t = t (the source's eq. 2), defined for every t >= 0; ``T`` is only
+the horizon the sampler starts from. ``VP``: alpha_t = sqrt(1 - t^2), sigma_t = t on [0, 1]
+(source eqs. 20-21), so alpha_t^2 + sigma_t^2 = 1 and x_1 ~ N(0, I) exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_float_array, check_scalar
+
+
+class Schedule:
+    """Base class: subclasses define ``alpha``, ``sigma``, ``T`` and ``t_max`` (largest valid t)."""
+
+    name = "schedule"
+    T: float
+    t_max: float
+
+    def alpha(self, t):
+        raise NotImplementedError
+
+    def sigma(self, t):
+        raise NotImplementedError
+
+    def check_t(self, t, name: str = "t") -> np.ndarray:
+        """Validate a noise level (scalar or 1-D array) against this schedule's range."""
+        arr = as_float_array(t, name, ndim=(0, 1))
+        if np.any(arr < 0):
+            raise ValueError(f"{name} must be >= 0, got min {arr.min():.6g}")
+        if np.any(arr > self.t_max):
+            raise ValueError(
+                f"{name} must be <= {self.t_max:g} for the {self.name} schedule, "
+                f"got max {arr.max():.6g}"
+            )
+        return arr
+
+    def grid(self, L: int, kind: str = "uniform", rate: float = 4.0) -> np.ndarray:
+        """Time grid t_0 = 0 < t_1 < ... < t_L = T (chapter 5; chapter 6 for ``exponential``).
+
+        ``uniform``: t_l = T l / L (the source's grid). ``exponential``: t_l = C1 (exp(C2 l) - 1)
+        with C2 = rate / L and C1 chosen so that t_L = T, which spends more steps at small t.
+        """
+        L = check_scalar(L, "L", low=1, integer=True)
+        l = np.arange(L + 1, dtype=float)
+        if kind == "uniform":
+            ts = self.T * l / L
+        elif kind == "exponential":
+            rate = check_scalar(rate, "rate", low=0, low_open=True)
+            ts = self.T * np.expm1(rate * l / L) / np.expm1(rate)
+        else:
+            raise ValueError(f"kind must be 'uniform' or 'exponential', got {kind!r}")
+        ts[0], ts[-1] = 0.0, self.T
+        return ts
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.T == other.T
+
+    def __hash__(self):
+        return hash((type(self).__name__, self.T))
+
+
+class VE(Schedule):
+    """Variance exploding: alpha_t = 1, sigma_t = t (source eq. 2)."""
+
+    name = "VE"
+
+    def __init__(self, T: float = 1.0):
+        self.T = check_scalar(T, "T", low=0, low_open=True)
+        self.t_max = np.inf
+
+    def alpha(self, t):
+        return np.ones_like(np.asarray(t, dtype=float))
+
+    def sigma(self, t):
+        return np.asarray(t, dtype=float) * 1.0
+
+    def __repr__(self):
+        return f"VE(T={self.T:g})"
+
+
+class VP(Schedule):
+    """Variance preserving: alpha_t = sqrt(1 - t^2), sigma_t = t, T = 1 (source eqs. 20-21)."""
+
+    name = "VP"
+
+    def __init__(self):
+        self.T = 1.0
+        self.t_max = 1.0
+
+    def alpha(self, t):
+        t = np.asarray(t, dtype=float)
+        # sqrt((1 - t)(1 + t)) keeps relative accuracy as t -> 1.
+        return np.sqrt(np.clip((1.0 - t) * (1.0 + t), 0.0, None))
+
+    def sigma(self, t):
+        return np.asarray(t, dtype=float) * 1.0
+
+    def __repr__(self):
+        return "VP()"
+
+
+def check_schedule(schedule, name: str = "schedule") -> Schedule:
+    if not isinstance(schedule, Schedule):
+        raise ValueError(f"{name} must be a Schedule such as VE() or VP(), got {schedule!r}")
+    return schedule
