@@ -1,0 +1,180 @@
+# Compression via Denoising: setup, checks and notebook execution.
+#
+#   make lab        create .venv if needed, then open JupyterLab on notebooks/
+#   make test       every check (lint, notebook pairing and hygiene, unit tests, nbval, browser)
+#
+# `make help` lists every target. Needs Python 3.10+ (as python3, or PYTHON=...) and make.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.NOTPARALLEL:
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+PYTHON ?= python3
+BIN := .venv/bin
+STAMP := .venv/.installed-from-pyproject-and-constraints
+# Seconds before a hung step is stopped (the nbclient hang is known: see README).
+EXEC_TIMEOUT ?= 300
+NBVAL_TIMEOUT ?= 900
+BROWSER_TIMEOUT ?= 1200
+CHECK_TIMEOUT ?= 300
+TIMEOUT := timeout --kill-after=30
+LINT_PATHS := $(wildcard course_utils tests benchmarks scripts conftest.py) \
+	$(wildcard notebooks/*.py)
+# JupyterLab refuses to run as root unless told to (containers, CI).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+
+.PHONY: help venv setup lab test lint pairing hygiene unit nbval browser execute bench slides book \
+	doctor constraints clean distclean check-timeout
+
+help:  ## list the targets
+	@grep -E '^[a-z][a-z -]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
+
+# ---------------------------------------------------------------- setup
+
+venv setup: $(STAMP)  ## create .venv and install the project (again only when pyproject.toml or constraints.txt change)
+
+$(STAMP): pyproject.toml constraints.txt
+	@if [ ! -e $(BIN)/python ]; then \
+	  if ! command -v $(PYTHON) >/dev/null 2>&1; then \
+	    echo "error: '$(PYTHON)' not found. Install Python 3.10 or newer (Debian/Ubuntu:" \
+	         "apt-get install python3 python3-venv) or run: make $(MAKECMDGOALS) PYTHON=/path/to/python3" >&2; \
+	    exit 1; \
+	  fi; \
+	  if ! $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then \
+	    echo "error: the course needs Python 3.10 or newer; '$(PYTHON)' is" \
+	         "$$($(PYTHON) --version 2>&1). Install a newer one and run:" \
+	         "make $(MAKECMDGOALS) PYTHON=/path/to/python3.11" >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "Creating .venv with $$($(PYTHON) --version 2>&1) ($$(command -v $(PYTHON)))"; \
+	  if ! $(PYTHON) -m venv .venv; then \
+	    rm -rf .venv; \
+	    echo "error: '$(PYTHON) -m venv .venv' failed. On Debian/Ubuntu install the venv" \
+	         "module first: apt-get install python3-venv" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { \
+	  echo "error: .venv runs $$($(BIN)/python --version 2>&1 || echo 'a broken Python');" \
+	       "the course needs 3.10 or newer. Remove it with 'make distclean' and run make again." >&2; \
+	  exit 1; }
+	@echo "Installing the project and its dependencies into .venv (constraints.txt pins the tested versions)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'pip>=21.3'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+	  -c constraints.txt -e '.[lab,test,book]'
+	@touch $@
+
+lab: $(STAMP)  ## open JupyterLab on notebooks/ at 127.0.0.1 (log in with the token it prints)
+	$(BIN)/jupyter lab notebooks/ --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
+
+# ---------------------------------------------------------------- checks
+
+test: $(STAMP) check-timeout  ## every check; runs all steps, exits non-zero if any failed
+	@$(MAKE) -k lint pairing hygiene unit nbval browser || { \
+	  echo; echo "make test: FAILED (see the steps marked Error above)" >&2; exit 1; }
+	@echo; echo "make test: every check passed"
+
+lint: $(STAMP)  ## ruff on the package, tests, benchmarks, scripts and notebook sources
+	@echo; echo "==== lint: ruff check"
+	$(BIN)/ruff check $(LINT_PATHS)
+
+pairing: $(STAMP) check-timeout  ## every notebooks/NN_*.py has its .ipynb, with the same cells
+	@echo; echo "==== notebook pairing"
+	$(TIMEOUT) $(CHECK_TIMEOUT) $(BIN)/python scripts/check_notebooks.py pairing
+
+hygiene: $(STAMP) check-timeout  ## each .ipynb: executed in order, no errors, no widget state, stable ids
+	@echo; echo "==== notebook hygiene"
+	$(TIMEOUT) $(CHECK_TIMEOUT) $(BIN)/python scripts/check_notebooks.py hygiene
+
+unit: $(STAMP)  ## the unit tests (plain pytest)
+	@echo; echo "==== unit tests: pytest"
+	$(BIN)/pytest
+
+nbval: $(STAMP) check-timeout  ## rerun every chapter notebook and compare its outputs (strict)
+	@echo; echo "==== notebooks: pytest --nbval notebooks/"
+	@if ! compgen -G 'notebooks/[0-9][0-9]_*.ipynb' >/dev/null; then \
+	  echo "no chapter notebooks (notebooks/NN_*.ipynb) yet: nothing for nbval to run"; \
+	else \
+	  $(TIMEOUT) $(NBVAL_TIMEOUT) $(BIN)/pytest --nbval notebooks/ || { rc=$$?; \
+	    [ $$rc -ne 124 ] || echo "error: nbval did not finish within $(NBVAL_TIMEOUT) s" \
+	      "(a hung kernel? see Troubleshooting in README.md; NBVAL_TIMEOUT=... to change)" >&2; \
+	    exit $$rc; }; \
+	fi
+
+browser: $(STAMP) check-timeout  ## JupyterLab in headless Chromium (tests/browser)
+	@echo; echo "==== browser tests: pytest tests/browser"
+	@if [ ! -d tests/browser ]; then \
+	  echo "tests/browser does not exist yet: no browser tests to run"; \
+	else \
+	  $(TIMEOUT) $(BROWSER_TIMEOUT) $(BIN)/pytest tests/browser || { rc=$$?; \
+	    [ $$rc -ne 124 ] || echo "error: the browser tests did not finish within" \
+	      "$(BROWSER_TIMEOUT) s (BROWSER_TIMEOUT=... to change)" >&2; \
+	    exit $$rc; }; \
+	fi
+
+check-timeout:
+	@command -v timeout >/dev/null 2>&1 || { \
+	  echo "error: GNU 'timeout' (coreutils) is needed to stop hung notebook runs." \
+	       "Debian/Ubuntu: apt-get install coreutils; macOS: brew install coreutils and put" \
+	       "its gnubin directory on PATH." >&2; exit 1; }
+
+# ---------------------------------------------------------------- notebooks
+
+# make execute                             every chapter
+# make execute NB=notebooks/01_entropy.py  one chapter (.py or .ipynb name)
+execute: $(STAMP) check-timeout  ## rerun notebooks from their .py and store the outputs (NB=... for one)
+	@if [ -n "$(NB)" ]; then sources="$(NB)"; \
+	else sources="$$(compgen -G 'notebooks/[0-9][0-9]_*.py' || true)"; fi; \
+	if [ -z "$$sources" ]; then echo "no chapter notebooks (notebooks/NN_*.py) to execute"; exit 0; fi; \
+	for src in $$sources; do \
+	  py="$${src%.*}.py"; nb="$${src%.*}.ipynb"; \
+	  if [ ! -f "$$py" ]; then echo "error: $$py not found (the .py is the source of $$nb)" >&2; exit 1; fi; \
+	  echo "==== $$py -> $$nb"; \
+	  $(BIN)/jupytext --quiet --update --to ipynb "$$py"; \
+	  for attempt in 1 2; do \
+	    rc=0; \
+	    $(TIMEOUT) $(EXEC_TIMEOUT) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	      --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
+	      --log-level=WARN "$$nb" || rc=$$?; \
+	    [ $$rc -eq 124 ] || break; \
+	    echo "warning: $$nb did not finish within $(EXEC_TIMEOUT) s (attempt $$attempt of 2;" \
+	         "nbclient sometimes hangs on an idle kernel)" >&2; \
+	  done; \
+	  if [ $$rc -eq 124 ]; then echo "error: $$nb timed out twice (EXEC_TIMEOUT=$(EXEC_TIMEOUT) s)" >&2; exit 124; fi; \
+	  if [ $$rc -ne 0 ]; then echo "error: executing $$nb failed (exit $$rc)" >&2; exit $$rc; fi; \
+	  $(BIN)/python -c 'import sys, nbformat; p = sys.argv[1]; nb = nbformat.read(p, as_version=4); \
+	    nb.metadata.pop("widgets", None) is None or nbformat.write(nb, p)' "$$nb"; \
+	done
+
+# ---------------------------------------------------------------- tools
+
+bench: $(STAMP)  ## benchmarks (benchmarks/run.py), one BLAS thread
+	@[ -f benchmarks/run.py ] || { echo "error: benchmarks/run.py does not exist" >&2; exit 1; }
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/run.py
+
+slides: $(STAMP)  ## one reveal.js deck per chapter in _build/slides/ (opens offline)
+	$(BIN)/python scripts/build_slides.py --out _build/slides
+	@echo "open _build/slides/01_entropy.slides.html in a browser (arrow keys; s for speaker notes)"
+
+book: $(STAMP)  ## the whole course as a static HTML book in _build/book/_build/html/ (offline)
+	$(BIN)/python scripts/build_book.py --out _build/book
+
+doctor: $(STAMP)  ## versions, widget front end, notebook sync, and what to do about each problem
+	$(BIN)/python -m course_utils doctor
+
+constraints: $(STAMP)  ## rewrite constraints.txt from the versions .venv has installed now
+	$(BIN)/python scripts/freeze_constraints.py > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	@touch $(STAMP)
+
+clean:  ## remove caches and build outputs (keeps .venv)
+	rm -rf .pytest_cache .ruff_cache .hypothesis _build build dist slides *.egg-info \
+	  tests/browser/artifacts benchmarks/results
+	find . -path ./.venv -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) \
+	  -type d -print0 | xargs -0 rm -rf
+
+distclean: clean  ## clean, and remove .venv
+	rm -rf .venv
