@@ -51,7 +51,9 @@ def test_notebook_runs_and_sliders_move(lab, browser, nb):
     page = ctx.new_page()
     shot = ARTIFACTS / f"{nb.stem}.png"
     try:
-        page.goto(f"{lab['base']}/lab/tree/{nb.name}?token={lab['token']}")
+        # a workspace of its own, reset: no tab of an earlier notebook is restored
+        page.goto(f"{lab['base']}/lab/workspaces/t-{nb.stem}/tree/{nb.name}"
+                  f"?reset&token={lab['token']}")
         page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
         page.wait_for_function(
             "() => document.querySelector('.jp-Notebook-ExecutionIndicator')"
@@ -105,8 +107,29 @@ def test_notebook_runs_and_sliders_move(lab, browser, nb):
                 except Exception:
                     pytest.fail(f"{nb.name}: widget {w}, slider {s}: pressing {key} did not change "
                                 f"the figure and the summary within {MOVE_TIMEOUT_MS} ms")
+            # toggle buttons (e.g. the VE/VP schedule): click one that is not selected
+            toggles = widget.locator(".widget-toggle-buttons")
+            for g in range(toggles.count()):
+                other = toggles.nth(g).locator("button:not(.mod-active)").first
+                before_src = img.get_attribute("src")
+                before_text = summary.inner_text()
+                other.click()
+                try:
+                    page.wait_for_function(
+                        """([el, src, txt]) => {
+                            const img = el.querySelector('img');
+                            const sum = el.querySelector('.course-summary');
+                            return img.getAttribute('src') !== src && sum.innerText !== txt;
+                        }""",
+                        arg=[widget.element_handle(), before_src, before_text],
+                        timeout=MOVE_TIMEOUT_MS,
+                    )
+                except Exception:
+                    pytest.fail(f"{nb.name}: widget {w}, toggle {g}: a click did not change the "
+                                f"figure and the summary within {MOVE_TIMEOUT_MS} ms")
         if n_widgets == 0:
             pytest.fail(f"{nb.name}: no course widget rendered (expected sliders)")
+        print(f"{nb.name}: {n_widgets} widget(s), {n_sliders} slider(s) each moved and redrawn")
     except BaseException:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         try:
