@@ -82,6 +82,10 @@ class InteractiveFigure:
         FigureCanvasAgg(self.fig)
         self.data = compute(**self.values())
         self.state = setup(self.fig, self.data)
+        # Lay the figure out once, then freeze the layout: with a layout engine attached
+        # (tight_layout, constrained) every savefig would draw the figure twice.
+        self.fig.canvas.draw()
+        self.fig.set_layout_engine("none")
         self.callback_seconds: list[float] = []
         self._image = None
         self._text = None
