@@ -18,7 +18,7 @@ def as_float_array(value, name: str, ndim: int | tuple[int, ...] | None = None) 
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
-            want = " or ".join(f"{d}-D" for d in allowed)
+            want = " or ".join("a scalar" if d == 0 else f"{d}-D" for d in allowed)
             raise ValueError(f"{name} must be {want}, got an array of shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite numbers (found NaN or inf)")

@@ -74,13 +74,16 @@ def score(gmm, x_t, t, schedule=None):
     return score_from_denoiser(x_t, xhat, t, schedule)
 
 
-def _alpha_sigma_cols(t, schedule, n_dim):
-    """alpha and sigma as scalars or column vectors broadcasting against (n, D) points."""
+def _alpha_sigma_cols(t, schedule, x):
+    """alpha and sigma as scalars, or as (n, 1) columns for one t per row of the (n, D) ``x``."""
     schedule = VE() if schedule is None else check_schedule(schedule)
     tt = schedule.check_t(t)
+    n = x.shape[0] if x.ndim == 2 else 1
+    if tt.ndim == 1 and tt.shape[0] != n:
+        raise ValueError(f"t must be a scalar or have one entry per point ({n}), got {tt.shape}")
     a, s = schedule.alpha(tt), schedule.sigma(tt)
-    if tt.ndim == 1 and n_dim == 2:
-        a, s = a[:, None], s[:, None]
+    if tt.ndim == 1:
+        a, s = (a[:, None], s[:, None]) if x.ndim == 2 else (a[0], s[0])
     return a, s, schedule
 
 
@@ -93,7 +96,7 @@ def tweedie(x_t, score, t, schedule=None):
     sc = as_float_array(score, "score", ndim=(1, 2))
     if sc.shape != x.shape:
         raise ValueError(f"score must have the shape of x_t {x.shape}, got {sc.shape}")
-    a, s, _ = _alpha_sigma_cols(t, schedule, x.ndim)
+    a, s, _ = _alpha_sigma_cols(t, schedule, x)
     if np.any(a <= 0):
         raise ValueError("t must give alpha_t > 0 for Tweedie's formula (VP: t < 1)")
     return (x + s * s * sc) / a
@@ -105,7 +108,7 @@ def score_from_denoiser(x_t, xhat, t, schedule=None):
     xh = as_float_array(xhat, "xhat", ndim=(1, 2))
     if xh.shape != x.shape:
         raise ValueError(f"xhat must have the shape of x_t {x.shape}, got {xh.shape}")
-    a, s, _ = _alpha_sigma_cols(t, schedule, x.ndim)
+    a, s, _ = _alpha_sigma_cols(t, schedule, x)
     if np.any(s <= 0):
         raise ValueError("t must be > 0 (sigma_t > 0) to recover a score from a denoiser")
     return (a * xh - x) / (s * s)
@@ -133,7 +136,7 @@ def attention_logits(bases, x_t, t, schedule=None, weights=None):
     pts, _ = as_points(x_t, "x_t", us[0].shape[0])
     k = len(us)
     w = np.full(k, 1.0 / k) if weights is None else check_weights(weights, "weights", k)
-    a, s, _ = _alpha_sigma_cols(t, schedule, 2)
+    a, s, _ = _alpha_sigma_cols(t, schedule, pts)
     if np.any(s <= 0):
         raise ValueError("t must be > 0 for the attention weights")
     a2, s2 = a * a, s * s
@@ -141,7 +144,9 @@ def attention_logits(bases, x_t, t, schedule=None, weights=None):
     ranks = np.array([u.shape[1] for u in us])
     with np.errstate(divide="ignore"):
         logw = np.log(w)
-    return logw + 0.5 * ranks * np.log(s2 / (a2 + s2)) + a2 * proj / (2 * s2 * (a2 + s2))
+    # alpha^2 / (alpha^2 + sigma^2) * |U^T x|^2 / (2 sigma^2): no product of two t^2 factors,
+    # which would overflow at t ~ 1e77
+    return logw + 0.5 * ranks * np.log(s2 / (a2 + s2)) + (a2 / (a2 + s2)) * (proj / (2 * s2))
 
 
 def attention_weights(bases, x_t, t, schedule=None, weights=None):
@@ -157,7 +162,7 @@ def attention_denoiser(bases, x_t, t, schedule=None, weights=None):
     us = _check_bases(bases)
     pts, single = as_points(x_t, "x_t", us[0].shape[0])
     w = _softmax(attention_logits(us, pts, t, schedule, weights))
-    a, s, _ = _alpha_sigma_cols(t, schedule, 2)
+    a, s, _ = _alpha_sigma_cols(t, schedule, pts)
     out = np.zeros_like(pts)
     for k, u in enumerate(us):
         out += w[:, k : k + 1] * ((pts @ u) @ u.T)

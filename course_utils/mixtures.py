@@ -28,7 +28,8 @@ from ._validation import (
 from .schedules import VE, check_schedule
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
-_BLOCK_ELEMENTS = 2**18  # points per block x columns: keeps blocks in cache, memory O(N D)
+_BLOCK_ELEMENTS = 2**18  # points x columns per block (at least 256 points: GEMMs need rows)
+_CANCELLATION = 1e-2  # recompute a Woodbury residual that kept less than ~2 digits
 
 
 class GaussianMixture:
@@ -82,7 +83,7 @@ class GaussianMixture:
             if len(variances) != k:
                 raise ValueError(f"variances must have one entry per component (K={k})")
             lams = []
-            for i, (v, u) in enumerate(zip(variances, us)):
+            for i, (v, u) in enumerate(zip(variances, us, strict=True)):
                 v = as_float_array(v, f"variances[{i}]", ndim=1)
                 if v.shape != (u.shape[1],) or np.any(v <= 0):
                     raise ValueError(
@@ -118,7 +119,7 @@ class GaussianMixture:
     @property
     def covs(self) -> np.ndarray:
         """Covariances (K, D, D), rebuilt from the factors."""
-        return np.stack([(b * v) @ b.T for b, v in zip(self._bases, self._lams)])
+        return np.stack([(b * v) @ b.T for b, v in zip(self._bases, self._lams, strict=True)])
 
     def components(self):
         """List of (mean, basis V_k (D, r_k), eigenvalues lambda_k (r_k,)) per component."""
@@ -147,13 +148,13 @@ class GaussianMixture:
         """The mixture law of x_t = alpha_t x + sigma_t g: means alpha mu_k, covariances
         alpha^2 Sigma_k + sigma^2 I (chapter 2; source eq. 8's denominators)."""
         schedule = check_schedule(schedule)
-        t = float(schedule.check_t(t))
+        t = check_scalar(schedule.check_t(t), "t")
         a, s = float(schedule.alpha(t)), float(schedule.sigma(t))
         covs = a * a * self.covs + s * s * np.eye(self.D)
         return GaussianMixture(self.weights, a * self.means, covs)
 
     def component_logpdf(self, x, t=0.0, schedule=None):
-        """log(pi_k phi(x; alpha mu_k, alpha^2 Sigma_k + sigma^2 I)) for each point and k: (n, K)."""
+        """log(pi_k phi(x; alpha mu_k, alpha^2 Sigma_k + sigma^2 I)) per point and k: (n, K)."""
         pts, single = as_points(x, "x", self.D)
         a, s2 = self._alpha_sigma2(t, schedule, pts.shape[0])
         self._check_nondegenerate(s2, "logpdf")
@@ -197,7 +198,7 @@ class GaussianMixture:
             )
 
     def _block_size(self):
-        return max(64, _BLOCK_ELEMENTS // max(self._V.shape[1], self.D))
+        return max(256, _BLOCK_ELEMENTS // max(self._V.shape[1], self.D))
 
     def _logits(self, x, a, s2, out_mean=None):
         """Log of pi_k phi(x; a mu_k, a^2 Sigma_k + s2 I) up to -D/2 log(2 pi), shape (n, K).
@@ -208,14 +209,20 @@ class GaussianMixture:
         n = x.shape[0]
         logits = np.empty((n, self.K))
         per_point = np.ndim(a) == 1 or np.ndim(s2) == 1
-        a = np.broadcast_to(np.asarray(a, float), (n,)) if per_point else float(a)
-        s2 = np.broadcast_to(np.asarray(s2, float), (n,)) if per_point else float(s2)
+        if per_point:
+            a = np.broadcast_to(np.asarray(a, float), (n,))
+            s2 = np.broadcast_to(np.asarray(s2, float), (n,))
+            prep = None
+        else:
+            a, s2 = float(a), float(s2)
+            prep = self._prepare(a, s2, want_mean=out_mean is not None)
         step = self._block_size()
         for i0 in range(0, n, step):
             sl = slice(i0, min(n, i0 + step))
             ab = a[sl, None] if per_point else a
             sb = s2[sl, None] if per_point else s2
-            self._block(x[sl], ab, sb, logits[sl], None if out_mean is None else out_mean[sl])
+            self._block(x[sl], ab, sb, logits[sl], None if out_mean is None else out_mean[sl],
+                        prep)
         return logits
 
     def _reduce(self, cols):
@@ -224,41 +231,93 @@ class GaussianMixture:
             return cols.reshape(cols.shape[0], self.K, self.ranks[0]).sum(axis=2)
         return np.add.reduceat(cols, self._offsets, axis=1)
 
-    def _block(self, xb, a, s2, logits_out, mean_out):
-        z = xb @ self._V  # (m, R): one GEMM onto all K bases
-        z -= a * self._Vmu  # coordinates of y_k = x - a mu_k in component k's basis
-        d = (a * a) * self._lam + s2  # noised eigenvalues, (R,) or (m, R)
-        z2 = z * z
-        with np.errstate(divide="ignore"):
-            logd = np.log(d)
-        maha = self._reduce(z2 / d) if np.all(d > 0) else self._reduce(_safe_div(z2, d))
-        logdet = self._reduce(np.broadcast_to(logd, z.shape)) if np.ndim(d) == 2 else None
-        if logdet is None:
-            logdet = self._reduce(logd[None, :])
+    def _logdet(self, d, s2):
+        """log det(a^2 Sigma_k + s2 I) from the noised eigenvalues d: (1, K) or (m, K)."""
+        logdet = self._reduce(np.log(np.atleast_2d(d)))
         if np.any(self._low_rank):
-            # Woodbury: the complement of a low-rank basis has variance s2.
-            lr = self._low_rank
-            xmu = xb @ self.means[lr].T  # (m, K_lr)
-            y2 = (xb * xb).sum(axis=1)[:, None] - 2 * a * xmu + (a * a) * self._mu_sq[lr]
-            resid = np.maximum(y2 - self._reduce(z2)[:, lr], 0.0)
-            with np.errstate(divide="ignore"):
-                maha[:, lr] += resid / s2
-                logdet[:, lr] += (self.D - self.ranks[lr]) * np.log(s2)
+            # off a low-rank basis the noised covariance is s2 I (0 for full components)
+            logdet = logdet + (self.D - self.ranks) * np.log(s2)
+        return logdet
+
+    def _prepare(self, a, s2, want_mean):
+        """Fold one noise level into the stacked basis (scalar a, s2): O(D R), once per call.
+
+        With d = a^2 lambda + s2 the noised eigenvalues, the scaled coordinates
+        zs = (x - a mu_k)^T v / sqrt(d) = x^T (v / sqrt(d)) - a v^T mu_k / sqrt(d) come out of
+        one GEMM, and the posterior-mean coefficient a lambda / d on z becomes
+        a lambda / sqrt(d) on zs, folded into the output matrix.
+        """
+        d = (a * a) * self._lam + s2
+        sqrt_d = np.sqrt(d)
+        prep = {
+            "Vs": self._V / sqrt_d,
+            "bias": -a * self._Vmu / sqrt_d,
+            "sqrt_d": sqrt_d,
+            "logdet": self._logdet(d, s2),
+        }
+        if want_mean:
+            prep["Vout"] = ((a * self._lam) / sqrt_d)[:, None] * self._V.T
+        return prep
+
+    def _block(self, xb, a, s2, logits_out, mean_out, prep):
+        # Scaled coordinates zs of y_k = x - a mu_k in component k's eigenbasis, divided by
+        # sqrt(a^2 lambda + s2), for every k at once: one GEMM onto the K bases side by side.
+        if prep is not None:  # one noise level for the block: scalings live in the matrices
+            zs = xb @ prep["Vs"]
+            zs += prep["bias"]
+            sqrt_d, logdet, row_coef = prep["sqrt_d"], prep["logdet"], None
+        else:  # one noise level per point
+            d = (a * a) * self._lam + s2  # (m, R)
+            sqrt_d = np.sqrt(d)
+            zs = (xb @ self._V - a * self._Vmu) / sqrt_d
+            logdet = self._logdet(d, s2)
+            row_coef = (a * self._lam) / sqrt_d
+        zs2 = zs * zs
+        maha = self._reduce(zs2)  # (m, K): sum over each basis of (v^T y)^2 / d
+        if np.any(self._low_rank):
+            # Woodbury: off a low-rank basis the noised covariance is s2 I (s2 > 0 here,
+            # since t = 0 is refused for degenerate mixtures), so it adds ||residual||^2 / s2
+            # to the Mahalanobis term.
+            lr = np.flatnonzero(self._low_rank)
+            maha[:, lr] += self._residual_sq(xb, a, zs, zs2 * (sqrt_d * sqrt_d), sqrt_d, lr) / s2
         logits_out[...] = self._log_pi - 0.5 * (logdet + maha)
         if mean_out is None:
             return
         w = _softmax(logits_out)
-        # E[x | x_t, k] = mu_k + V_k diag(a lambda / d) V_k^T (x_t - a mu_k)
-        coef = (a * self._lam) / d
-        zw = z * coef * w[:, self._col_comp]
+        # E[x | x_t, k] = mu_k + V_k diag(a lambda / d) V_k^T (x_t - a mu_k), weighted by w_k
+        if self._equal_ranks:
+            m = zs.shape[0]
+            zw = (zs.reshape(m, self.K, -1) * w[:, :, None]).reshape(m, -1)
+        else:
+            zw = zs * w[:, self._col_comp]
         np.matmul(w, self.means, out=mean_out)
-        mean_out += zw @ self._V.T
+        if row_coef is None:
+            mean_out += zw @ prep["Vout"]
+        else:
+            mean_out += (zw * row_coef) @ self._V.T
 
+    def _residual_sq(self, xb, a, zs, z2, sqrt_d, lr):
+        """||y_k - U_k U_k^T y_k||^2 with y_k = x - a mu_k, for the low-rank components lr.
 
-def _safe_div(num, den):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = num / den
-    return np.where(den > 0, out, np.where(num > 0, np.inf, 0.0))
+        ``z2`` holds the squared unscaled coordinates (v^T y_k)^2. Computed as
+        ||y_k||^2 - ||U_k^T y_k||^2 (no extra GEMM). That difference cancels when x_t lies
+        close to a subspace (small t): where it keeps less than about two of its digits
+        (below 1/100 of the terms it came from), the residual is recomputed directly.
+        """
+        x2 = np.einsum("md,md->m", xb, xb)[:, None]
+        xmu = xb @ self.means[lr].T  # (m, K_lr)
+        amu2 = (a * a) * self._mu_sq[lr]
+        resid = (x2 - 2 * a * xmu + amu2) - self._reduce(z2)[:, lr]
+        lost = resid < _CANCELLATION * (x2 + amu2)
+        for j in np.flatnonzero(lost.any(axis=0)):
+            k = lr[j]
+            rows = np.flatnonzero(lost[:, j])
+            cols = slice(self._offsets[k], self._offsets[k] + self.ranks[k])
+            ak = a[rows] if np.ndim(a) == 2 else a
+            sd = sqrt_d[rows, cols] if np.ndim(sqrt_d) == 2 else sqrt_d[cols]
+            r = xb[rows] - ak * self.means[k] - (zs[rows, cols] * sd) @ self._bases[k].T
+            resid[rows, j] = np.einsum("md,md->m", r, r)
+        return resid
 
 
 def _softmax(logits):

@@ -17,8 +17,8 @@ from .schedules import check_schedule
 def ddim_step(x_t, xbar, t, s, schedule):
     """One denoising step from noise level t down to s < t (source eq. 22; chapter 6)."""
     schedule = check_schedule(schedule)
-    t = float(schedule.check_t(t, "t"))
-    s = float(schedule.check_t(s, "s"))
+    t = check_scalar(schedule.check_t(t, "t"), "t")
+    s = check_scalar(schedule.check_t(s, "s"), "s")
     if not s < t:
         raise ValueError(f"s must be smaller than t, got s={s} and t={t}")
     ratio = float(schedule.sigma(s) / schedule.sigma(t))
@@ -49,7 +49,7 @@ def initial_noise(schedule, n, D, rng):
 
 
 def sample(denoiser, schedule, x_init, L=None, grid=None, return_path=False):
-    """Run the iterative denoiser from t_L down to t_0 (chapter 5, source eq. 16; chapter 6, eq. 22).
+    """Run the iterative denoiser from t_L down to t_0 (chapter 5, eq. 16; chapter 6, eq. 22).
 
     Parameters
     ----------
@@ -81,22 +81,32 @@ def sample(denoiser, schedule, x_init, L=None, grid=None, return_path=False):
     if return_path is True:
         keep = list(range(L + 1))
     elif return_path is False or return_path is None:
-        keep = []
+        keep = None
     else:
-        keep = [check_scalar(int(v), "return_path entry", low=0, high=L, integer=True)
-                for v in return_path]
-    saved = {}
-    if L in keep:
-        saved[L] = x.copy()
+        # integer-valued floats (e.g. from np.linspace) are accepted as step indices
+        keep = [
+            check_scalar(
+                int(v) if isinstance(v, float) and v.is_integer() else v,
+                "return_path entry", low=0, high=L, integer=True,
+            )
+            for v in np.atleast_1d(return_path).tolist()
+        ]
+    wanted = set(keep or ())
+    saved = {L: x.copy()} if L in wanted else {}
     for l in range(L, 0, -1):
         xbar = denoiser(x, ts[l])
         if np.shape(xbar) != x.shape:
             raise ValueError(f"denoiser returned shape {np.shape(xbar)}, expected {x.shape}")
+        xbar = np.asarray(xbar, dtype=float)
+        if not np.all(np.isfinite(xbar)):
+            raise ValueError(f"denoiser returned NaN or inf at t = {ts[l]:.6g}")
         ratio = sigmas[l - 1] / sigmas[l]
-        x *= ratio
-        x += (alphas[l - 1] - ratio * alphas[l]) * np.asarray(xbar)
-        if l - 1 in saved or (l - 1) in keep:
+        # out of place: a denoiser may return (a view of) its input
+        x = ratio * x + (alphas[l - 1] - ratio * alphas[l]) * xbar
+        if l - 1 in wanted:
             saved[l - 1] = x.copy()
-    if not keep:
+    if keep is None:
         return x
+    if not keep:
+        return x, np.empty((0,) + x.shape)
     return x, np.stack([saved[l] for l in keep])

@@ -11,6 +11,9 @@ import numpy as np
 
 from ._validation import as_float_array, check_scalar
 
+# Nonzero noise levels are kept where t^2 and the squared norms built from it stay normal floats.
+T_TINY, T_HUGE = 1e-100, 1e100
+
 
 class Schedule:
     """Base class: subclasses define ``alpha``, ``sigma``, ``T`` and ``t_max`` (largest valid t)."""
@@ -30,6 +33,12 @@ class Schedule:
         arr = as_float_array(t, name, ndim=(0, 1))
         if np.any(arr < 0):
             raise ValueError(f"{name} must be >= 0, got min {arr.min():.6g}")
+        positive = arr[arr > 0]
+        if positive.size and (positive.min() < T_TINY or positive.max() > T_HUGE):
+            raise ValueError(
+                f"{name} must be 0 or between {T_TINY:g} and {T_HUGE:g} (so that t^2 neither "
+                f"underflows nor overflows), got {positive.min():.6g}..{positive.max():.6g}"
+            )
         if np.any(arr > self.t_max):
             raise ValueError(
                 f"{name} must be <= {self.t_max:g} for the {self.name} schedule, "
@@ -49,10 +58,16 @@ class Schedule:
             ts = self.T * l / L
         elif kind == "exponential":
             rate = check_scalar(rate, "rate", low=0, low_open=True)
-            ts = self.T * np.expm1(rate * l / L) / np.expm1(rate)
+            # T (e^{rate l/L} - 1) / (e^{rate} - 1), written so that a large rate cannot overflow
+            ts = self.T * np.exp(rate * (l / L - 1.0)) * np.expm1(-rate * l / L) / np.expm1(-rate)
         else:
             raise ValueError(f"kind must be 'uniform' or 'exponential', got {kind!r}")
         ts[0], ts[-1] = 0.0, self.T
+        if kind == "exponential" and np.any(np.diff(ts) <= 0):
+            raise ValueError(
+                f"rate={rate:g} is too large for L={L}: the first times underflow to 0 "
+                "(the grid must be strictly increasing)"
+            )
         return ts
 
     def __eq__(self, other):
@@ -68,7 +83,7 @@ class VE(Schedule):
     name = "VE"
 
     def __init__(self, T: float = 1.0):
-        self.T = check_scalar(T, "T", low=0, low_open=True)
+        self.T = check_scalar(T, "T", low=0, low_open=True, high=T_HUGE)
         self.t_max = np.inf
 
     def alpha(self, t):
