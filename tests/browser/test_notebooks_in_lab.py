@@ -45,6 +45,23 @@ def _run_all(page):
     page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
 
 
+def _changed(page, widget, before_src, before_text):
+    """True when the widget's image and summary both changed within MOVE_TIMEOUT_MS."""
+    try:
+        page.wait_for_function(
+            """([el, src, txt]) => {
+                const img = el.querySelector('img');
+                const sum = el.querySelector('.course-summary');
+                return img.getAttribute('src') !== src && sum.innerText !== txt;
+            }""",
+            arg=[widget.element_handle(), before_src, before_text],
+            timeout=MOVE_TIMEOUT_MS,
+        )
+        return True
+    except Exception:
+        return False
+
+
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_and_sliders_move(lab, browser, nb):
     ctx = browser.new_context(viewport={"width": 1400, "height": 20000})
@@ -94,17 +111,7 @@ def test_notebook_runs_and_sliders_move(lab, browser, nb):
                 key = "ArrowLeft" if now == top else "ArrowRight"
                 handle.focus()
                 handle.press(key)
-                try:
-                    page.wait_for_function(
-                        """([el, src, txt]) => {
-                            const img = el.querySelector('img');
-                            const sum = el.querySelector('.course-summary');
-                            return img.getAttribute('src') !== src && sum.innerText !== txt;
-                        }""",
-                        arg=[widget.element_handle(), before_src, before_text],
-                        timeout=MOVE_TIMEOUT_MS,
-                    )
-                except Exception:
+                if not _changed(page, widget, before_src, before_text):
                     pytest.fail(f"{nb.name}: widget {w}, slider {s}: pressing {key} did not change "
                                 f"the figure and the summary within {MOVE_TIMEOUT_MS} ms")
             # toggle buttons (e.g. the VE/VP schedule): click one that is not selected
@@ -114,17 +121,7 @@ def test_notebook_runs_and_sliders_move(lab, browser, nb):
                 before_src = img.get_attribute("src")
                 before_text = summary.inner_text()
                 other.click()
-                try:
-                    page.wait_for_function(
-                        """([el, src, txt]) => {
-                            const img = el.querySelector('img');
-                            const sum = el.querySelector('.course-summary');
-                            return img.getAttribute('src') !== src && sum.innerText !== txt;
-                        }""",
-                        arg=[widget.element_handle(), before_src, before_text],
-                        timeout=MOVE_TIMEOUT_MS,
-                    )
-                except Exception:
+                if not _changed(page, widget, before_src, before_text):
                     pytest.fail(f"{nb.name}: widget {w}, toggle {g}: a click did not change the "
                                 f"figure and the summary within {MOVE_TIMEOUT_MS} ms")
         if n_widgets == 0:
