@@ -85,7 +85,7 @@ class InteractiveFigure:
         # Lay the figure out once, then freeze the layout: with a layout engine attached
         # (tight_layout, constrained) every savefig would draw the figure twice.
         self.fig.canvas.draw()
-        self.fig.set_layout_engine("none")
+        self.fig.set_layout_engine(None)
         self.callback_seconds: list[float] = []
         self._image = None
         self._text = None
