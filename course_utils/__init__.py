@@ -1,9 +1,15 @@
 """course_utils: the mathematics of *Compression via Denoising*, as a small numpy package.
 
-Samples are rows (shape (n, D)); bases are (D, P). Importing this package loads numpy only:
-plotting and widget modules import matplotlib and ipywidgets when they are used.
+Samples are rows (shape (n, D)); bases are (D, P) matrices with orthonormal columns. Importing
+this package loads numpy only: plotting and widget modules import matplotlib and ipywidgets when
+they are used.
+
+Two names hide their module on purpose (the course's API): ``course_utils.entropy`` is the
+function H(p) and ``course_utils.pca`` is the function pca(X, p). Import from those modules as
+``from course_utils.entropy import ...`` and ``from course_utils.pca import ...``.
 """
 
+# the Bayes denoiser, Tweedie, the attention form (core)
 from .denoisers import (
     attention_denoiser,
     attention_logits,
@@ -14,7 +20,9 @@ from .denoisers import (
     score_from_denoiser,
     tweedie,
 )
-from .diffusion import (  # chapter 2, module course_utils.diffusion
+
+# the forward process and Monte Carlo checks of the denoiser (chapter 2)
+from .diffusion import (
     affine_denoiser,
     density_grid,
     finite_difference_grad,
@@ -25,21 +33,26 @@ from .diffusion import (  # chapter 2, module course_utils.diffusion
     mixture_moments,
     two_point_denoiser,
 )
-from .entropy import (  # chapter 1; like pca, the function entropy(p) hides the module name
+
+# entropy, cross-entropy and KL (chapter 1; ve_start_kl: chapter 6)
+from .entropy import (
     coding_rate,
     entropy,
     gaussian_cross_entropy,
     gaussian_entropy,
     gaussian_entropy_t,
     gaussian_entropy_t_derivative,
+    gaussian_kl,
     miller_madow_bias,
     mixture_entropy_mc,
     plugin_entropy,
     quantized_entropy,
     sample_entropy_estimate,
+    ve_start_kl,
 )
-from .gaussians import gaussian_kl, ve_start_kl  # chapter 6
-from .linear import (  # chapter 3, module course_utils.linear
+
+# the single-Gaussian denoiser and low-rank linear algebra (chapter 3)
+from .linear import (
     eigen_contraction_factors,
     gaussian_denoiser,
     gaussian_denoiser_matrix,
@@ -47,92 +60,89 @@ from .linear import (  # chapter 3, module course_utils.linear
     low_rank_inverse,
     low_rank_logdet,
     power_iteration,
-    ve_sampler_gain,
 )
+
+# Gaussian mixtures (core)
 from .mixtures import GaussianMixture
-from .pca import (  # chapter 4; note: cu.pca is the function (use course_utils.pca.X imports)
+
+# learning the low-rank denoiser is PCA (chapter 4)
+from .pca import (
     denoising_loss,
     denoising_loss_from_moment,
     expected_denoising_loss,
     learn_subspace,
     linear_mmse,
-    optimal_linear_denoiser,
     pca,
     principal_angles,
     random_orthonormal,
     restricted_min_loss,
+    riemannian_gradient,
     second_moment,
     shrinkage,
+    stiefel_retract,
 )
-from .sampler_analysis import (  # chapter 5
+
+# sampler analysis and sample quality (chapter 5)
+from .sampler_analysis import (
     brownian_step,
     component_fractions,
     coupled_conditional_mean,
     direction_energy,
     memorizing_denoiser,
+    nearest_subspace,
     probability_flow_euler_step,
     subspace_distance,
     ve_factor_limit,
     ve_factor_product,
     ve_step_factors,
 )
+
+# the iterative sampler (core)
 from .sampling import ddim_step, initial_noise, sample
+
+# noise schedules alpha_t, sigma_t (core)
 from .schedules import VE, VP, Schedule
-from .training import lowrank_denoiser, train_lowrank_denoiser  # chapter 6
+
+# one denoiser for all t: training (chapter 6)
+from .training import match_subspaces, train_lowrank_denoiser
 
 __version__ = "0.1.0"
 
 __all__ = [
+    # schedules
+    "Schedule",
     "VE",
     "VP",
+    # mixtures
     "GaussianMixture",
-    "Schedule",
+    # denoisers
     "attention_denoiser",
     "attention_logits",
     "attention_weights",
-    "ddim_step",
-    "initial_noise",
     "posterior_mean",
     "responsibilities",
-    "sample",
     "score",
     "score_from_denoiser",
     "tweedie",
-]
-__all__ += [  # chapter 4 (course_utils/pca.py)
-    "denoising_loss",
-    "denoising_loss_from_moment",
-    "expected_denoising_loss",
-    "learn_subspace",
-    "linear_mmse",
-    "optimal_linear_denoiser",
-    "pca",
-    "principal_angles",
-    "random_orthonormal",
-    "restricted_min_loss",
-    "second_moment",
-    "shrinkage",
-]
-__all__ += [  # chapter 6 (course_utils/gaussians.py, course_utils/training.py)
-    "gaussian_kl",
-    "lowrank_denoiser",
-    "train_lowrank_denoiser",
-    "ve_start_kl",
-]
-__all__ += [  # chapter 1 (course_utils/entropy.py)
+    # sampling
+    "ddim_step",
+    "initial_noise",
+    "sample",
+    # entropy
     "coding_rate",
     "entropy",
     "gaussian_cross_entropy",
     "gaussian_entropy",
     "gaussian_entropy_t",
     "gaussian_entropy_t_derivative",
+    "gaussian_kl",
     "miller_madow_bias",
     "mixture_entropy_mc",
     "plugin_entropy",
     "quantized_entropy",
     "sample_entropy_estimate",
-]
-__all__ += [  # chapter 2 (course_utils/diffusion.py)
+    "ve_start_kl",
+    # diffusion
     "affine_denoiser",
     "density_grid",
     "finite_difference_grad",
@@ -142,8 +152,7 @@ __all__ += [  # chapter 2 (course_utils/diffusion.py)
     "mixture_2d",
     "mixture_moments",
     "two_point_denoiser",
-]
-__all__ += [  # chapter 3 (course_utils/linear.py)
+    # linear
     "eigen_contraction_factors",
     "gaussian_denoiser",
     "gaussian_denoiser_matrix",
@@ -151,17 +160,33 @@ __all__ += [  # chapter 3 (course_utils/linear.py)
     "low_rank_inverse",
     "low_rank_logdet",
     "power_iteration",
-    "ve_sampler_gain",
-]
-__all__ += [  # chapter 5 (course_utils/sampler_analysis.py)
+    # pca
+    "denoising_loss",
+    "denoising_loss_from_moment",
+    "expected_denoising_loss",
+    "learn_subspace",
+    "linear_mmse",
+    "pca",
+    "principal_angles",
+    "random_orthonormal",
+    "restricted_min_loss",
+    "riemannian_gradient",
+    "second_moment",
+    "shrinkage",
+    "stiefel_retract",
+    # sampler analysis
     "brownian_step",
     "component_fractions",
     "coupled_conditional_mean",
     "direction_energy",
     "memorizing_denoiser",
+    "nearest_subspace",
     "probability_flow_euler_step",
     "subspace_distance",
     "ve_factor_limit",
     "ve_factor_product",
     "ve_step_factors",
+    # training
+    "match_subspaces",
+    "train_lowrank_denoiser",
 ]

@@ -112,3 +112,47 @@ def check_orthonormal(basis, name: str = "basis", dim: int | None = None) -> np.
     if err > 1e-8:
         raise ValueError(f"{name} must have orthonormal columns (max |U^T U - I| = {err:.3g})")
     return u
+
+
+def check_rng(rng, name: str = "rng") -> np.random.Generator:
+    """A ``numpy.random.Generator`` (all randomness in the course flows through one of these)."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(
+            f"{name} must be a numpy.random.Generator, e.g. np.random.default_rng(0), "
+            f"got {type(rng).__name__}"
+        )
+    return rng
+
+
+def check_bases(bases, name: str = "bases", dim: int | None = None) -> list[np.ndarray]:
+    """A non-empty list (or (K, D, P) array) of (D, P_k) matrices with orthonormal columns.
+
+    ``dim`` fixes D; by default it is taken from the first basis. Returns the list of arrays.
+    """
+    if isinstance(bases, np.ndarray) and bases.ndim == 3:
+        bases = list(bases)
+    if not isinstance(bases, (list, tuple)) or len(bases) == 0:
+        raise ValueError(f"{name} must be a non-empty list of (D, P_k) orthonormal matrices")
+    if dim is None:
+        dim = np.asarray(bases[0]).shape[0]
+    return [check_orthonormal(u, f"{name}[{i}]", dim) for i, u in enumerate(bases)]
+
+
+def check_spectrum(values, name: str = "eigenvalues", ndim=1) -> np.ndarray:
+    """Eigenvalues of a covariance: a non-empty float array of numbers >= 0 (``ndim`` as in
+    ``as_float_array``; None allows any shape)."""
+    lam = as_float_array(values, name, ndim=ndim)
+    if lam.size == 0:
+        raise ValueError(f"{name} must have at least one entry")
+    if np.any(lam < 0):
+        raise ValueError(f"{name} must be >= 0 (a covariance spectrum), got min {lam.min():.3g}")
+    return lam
+
+
+def as_like(value, name: str, like: np.ndarray, like_name: str) -> np.ndarray:
+    """``value`` as a float array with exactly the shape of ``like`` (e.g. a score or a
+    denoiser output next to the points x_t it belongs to)."""
+    arr = as_float_array(value, name)
+    if arr.shape != like.shape:
+        raise ValueError(f"{name} must have the shape of {like_name} {like.shape}, got {arr.shape}")
+    return arr

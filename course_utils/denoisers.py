@@ -13,15 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, as_points, check_orthonormal, check_weights
-from .mixtures import GaussianMixture, _softmax
+from ._validation import as_float_array, as_like, as_points, check_bases, check_weights
+from .mixtures import _softmax, check_mixture
 from .schedules import VE, check_schedule
-
-
-def _check_gmm(gmm):
-    if not isinstance(gmm, GaussianMixture):
-        raise ValueError(f"gmm must be a GaussianMixture, got {type(gmm).__name__}")
-    return gmm
 
 
 def posterior_mean(gmm, x_t, t, schedule=None):
@@ -30,7 +24,7 @@ def posterior_mean(gmm, x_t, t, schedule=None):
     ``x_t`` has shape (n, D) or (D,); ``t`` is a scalar or one value per point. At t = 0 the
     result is x_t itself (no noise, nothing to remove).
     """
-    gmm = _check_gmm(gmm)
+    gmm = check_mixture(gmm)
     pts, single = as_points(x_t, "x_t", gmm.D)
     a, s2 = gmm._alpha_sigma2(t, schedule, pts.shape[0])
     out = pts.copy()
@@ -51,7 +45,7 @@ def responsibilities(gmm, x_t, t, schedule=None):
     These are the softmax weights of source eq. 8: w_k proportional to
     pi_k phi(x_t; alpha mu_k, alpha^2 Sigma_k + sigma^2 I), computed by log-sum-exp.
     """
-    gmm = _check_gmm(gmm)
+    gmm = check_mixture(gmm)
     pts, single = as_points(x_t, "x_t", gmm.D)
     a, s2 = gmm._alpha_sigma2(t, schedule, pts.shape[0])
     gmm._check_nondegenerate(s2, "responsibilities")
@@ -65,7 +59,7 @@ def score(gmm, x_t, t, schedule=None):
     Computed from the posterior mean as (alpha_t E[x|x_t] - x_t) / sigma_t^2 (Tweedie,
     chapter 2, eq. 6 rearranged), which stays accurate at large t.
     """
-    gmm = _check_gmm(gmm)
+    gmm = check_mixture(gmm)
     schedule = VE() if schedule is None else check_schedule(schedule)
     tt = schedule.check_t(t)
     if np.any(tt == 0):
@@ -93,9 +87,7 @@ def tweedie(x_t, score, t, schedule=None):
     In VE this is x_t + t^2 score. Needs alpha_t > 0 (it fails at the VP endpoint t = 1).
     """
     x = as_float_array(x_t, "x_t", ndim=(1, 2))
-    sc = as_float_array(score, "score", ndim=(1, 2))
-    if sc.shape != x.shape:
-        raise ValueError(f"score must have the shape of x_t {x.shape}, got {sc.shape}")
+    sc = as_like(score, "score", x, "x_t")
     a, s, _ = _alpha_sigma_cols(t, schedule, x)
     if np.any(a <= 0):
         raise ValueError("t must give alpha_t > 0 for Tweedie's formula (VP: t < 1)")
@@ -105,22 +97,11 @@ def tweedie(x_t, score, t, schedule=None):
 def score_from_denoiser(x_t, xhat, t, schedule=None):
     """Invert Tweedie: score = (alpha_t xhat - x_t) / sigma_t^2, for sigma_t > 0."""
     x = as_float_array(x_t, "x_t", ndim=(1, 2))
-    xh = as_float_array(xhat, "xhat", ndim=(1, 2))
-    if xh.shape != x.shape:
-        raise ValueError(f"xhat must have the shape of x_t {x.shape}, got {xh.shape}")
+    xh = as_like(xhat, "xhat", x, "x_t")
     a, s, _ = _alpha_sigma_cols(t, schedule, x)
     if np.any(s <= 0):
         raise ValueError("t must be > 0 (sigma_t > 0) to recover a score from a denoiser")
     return (a * xh - x) / (s * s)
-
-
-def _check_bases(bases):
-    if isinstance(bases, np.ndarray) and bases.ndim == 3:
-        bases = list(bases)
-    if not isinstance(bases, (list, tuple)) or len(bases) == 0:
-        raise ValueError("bases must be a non-empty list of (D, P_k) orthonormal matrices")
-    d = np.asarray(bases[0]).shape[0]
-    return [check_orthonormal(u, f"bases[{i}]", d) for i, u in enumerate(bases)]
 
 
 def attention_logits(bases, x_t, t, schedule=None, weights=None):
@@ -132,7 +113,7 @@ def attention_logits(bases, x_t, t, schedule=None, weights=None):
     With equal weights and ranks only the last term varies: in VE it is
     ||U_k^T x_t||^2 / (2 t^2 (1 + t^2)), a softmax at temperature 2 t^2 (1 + t^2).
     """
-    us = _check_bases(bases)
+    us = check_bases(bases)
     pts, _ = as_points(x_t, "x_t", us[0].shape[0])
     k = len(us)
     w = np.full(k, 1.0 / k) if weights is None else check_weights(weights, "weights", k)
@@ -159,7 +140,7 @@ def attention_weights(bases, x_t, t, schedule=None, weights=None):
 def attention_denoiser(bases, x_t, t, schedule=None, weights=None):
     """The attention form of the low-rank denoiser (chapter 3, eq. 13 simplified):
     alpha / (alpha^2 + sigma^2) sum_k w_k(x_t) U_k U_k^T x_t  (VE: 1/(1+t^2) sum_k ...)."""
-    us = _check_bases(bases)
+    us = check_bases(bases)
     pts, single = as_points(x_t, "x_t", us[0].shape[0])
     w = _softmax(attention_logits(us, pts, t, schedule, weights))
     a, s, _ = _alpha_sigma_cols(t, schedule, pts)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, as_points, check_scalar
-from .mixtures import GaussianMixture
+from ._validation import as_float_array, as_points, check_rng, check_scalar
+from .mixtures import GaussianMixture, check_mixture
 from .schedules import VE, check_schedule
 
 __all__ = [
@@ -33,12 +33,6 @@ __all__ = [
     "mixture_moments",
     "two_point_denoiser",
 ]
-
-
-def _check_rng(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
-    return rng
 
 
 def forward_process(x, ts, rng=None, schedule=None, g=None, return_noise=False):
@@ -56,7 +50,7 @@ def forward_process(x, ts, rng=None, schedule=None, g=None, return_noise=False):
     if g is None:
         if rng is None:
             raise ValueError("rng must be given (a numpy.random.Generator) when g is not")
-        g = _check_rng(rng).standard_normal(pts.shape)
+        g = check_rng(rng).standard_normal(pts.shape)
     else:
         g = as_float_array(g, "g", ndim=(1, 2)).reshape(-1, pts.shape[1])
         if g.shape != pts.shape:
@@ -93,8 +87,7 @@ def density_grid(gmm, t, lim=8.0, n=100, schedule=None):
     Returns ``(xs, dens)``: the grid coordinates (n,) and ``dens[i, j] = p_t((xs[j], xs[i]))``
     (rows are the vertical coordinate), ready for ``imshow(dens, origin="lower")``.
     """
-    if not isinstance(gmm, GaussianMixture):
-        raise ValueError(f"gmm must be a GaussianMixture, got {type(gmm).__name__}")
+    check_mixture(gmm)
     if gmm.D != 2:
         raise ValueError(f"gmm must be 2-dimensional for a density grid, got D={gmm.D}")
     lim = check_scalar(lim, "lim", low=0, low_open=True)
@@ -182,8 +175,7 @@ def finite_difference_grad(f, x, h=1e-4):
 def mixture_moments(gmm):
     """Mean (D,) and covariance (D, D) of a Gaussian mixture: sum pi_k (Sigma_k + mu_k mu_k^T)
     - m m^T."""
-    if not isinstance(gmm, GaussianMixture):
-        raise ValueError(f"gmm must be a GaussianMixture, got {type(gmm).__name__}")
+    check_mixture(gmm)
     m = gmm.weights @ gmm.means
     second = np.einsum("k,kij->ij", gmm.weights, gmm.covs) + np.einsum(
         "k,ki,kj->ij", gmm.weights, gmm.means, gmm.means
@@ -196,7 +188,9 @@ def affine_denoiser(gmm, x_t, t, schedule=None):
 
     With m, C the mean and covariance of x: m + alpha C (alpha^2 C + sigma^2 I)^{-1}
     (x_t - alpha m). It equals the Bayes denoiser when x is Gaussian (K = 1) and is beaten by it
-    otherwise.
+    otherwise. For VE (alpha = 1, sigma = t) and m = 0 its matrix is
+    ``course_utils.linear.gaussian_denoiser_matrix(C, t)`` (source eq. 9; chapter 4's best
+    linear denoiser); this function adds the mean, any schedule, and takes C from the mixture.
     """
     m, c = mixture_moments(gmm)
     pts, single = as_points(x_t, "x_t", gmm.D)

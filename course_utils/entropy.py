@@ -14,6 +14,7 @@
   VE noise x_t = x + t g and its derivative sum_i t / (lambda_i + t^2) > 0.
 * ``coding_rate``: R_eps(X) = 1/2 log det(I + D / (N eps^2) X^T X), samples as rows of X.
 * ``gaussian_cross_entropy`` / ``gaussian_kl``: the cost of coding p with a code built for q.
+* ``ve_start_kl``: the KL price of starting the VE sampler from N(0, T^2 I) (chapter 6).
 * ``mixture_entropy_mc`` / ``mixture_entropy_bounds``: h(x_t) of a noised Gaussian mixture by
   Monte Carlo with common random numbers, and bounds that bracket it.
 
@@ -24,8 +25,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_psd, check_scalar, check_weights
-from .mixtures import GaussianMixture
+from ._validation import (
+    as_float_array,
+    check_psd,
+    check_rng,
+    check_scalar,
+    check_spectrum,
+    check_weights,
+)
+from .diffusion import mixture_moments
+from .mixtures import check_mixture
 from .schedules import VE, check_schedule
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
@@ -169,8 +178,7 @@ def plugin_bias_mc(p, n, reps, rng, base=2):
     """Monte Carlo bias of the plug-in entropy: mean of H_hat - H over ``reps`` data sets of
     size ``n`` drawn from ``p`` (vectorized with one multinomial draw). Returns (bias, stderr).
     """
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
+    check_rng(rng)
     q = check_weights(p, "p")
     n = check_scalar(n, "n", low=1, integer=True)
     reps = check_scalar(reps, "reps", low=2, integer=True)
@@ -229,12 +237,7 @@ def _eigenvalues(cov, eigenvalues):
     if cov is not None:
         lam, _ = check_psd(cov, "cov")
         return lam
-    lam = as_float_array(eigenvalues, "eigenvalues", ndim=1)
-    if lam.size == 0:
-        raise ValueError("eigenvalues must have at least one entry")
-    if np.any(lam < 0):
-        raise ValueError(f"eigenvalues must be >= 0, got min {lam.min():.3g}")
-    return lam
+    return check_spectrum(eigenvalues)
 
 
 def gaussian_entropy(cov=None, *, eigenvalues=None, base=np.e):
@@ -352,6 +355,22 @@ def gaussian_kl(mean_p, cov_p, mean_q, cov_q, base=np.e):
     return ce - gaussian_entropy(cov_p, base=base)
 
 
+def ve_start_kl(eigenvalues, T, base=np.e) -> float:
+    """KL( N(0, Sigma + T^2 I) || N(0, T^2 I) ) from the eigenvalues of Sigma (chapter 6).
+
+    The special case of ``gaussian_kl`` that prices the VE sampler's start: the seed
+    approximates x_T by N(0, T^2 I) (source eq. 19), while for data N(0, Sigma) (or the
+    Gaussian part of any law with covariance Sigma) x_T ~ N(0, Sigma + T^2 I). With
+    r_i = lambda_i / T^2 the KL is 1/2 sum_i ( r_i - log(1 + r_i) ) >= 0 (written with log1p,
+    so it stays accurate for small r_i): it grows with the total variance of the data relative
+    to T^2, so with the dimension D.
+    """
+    lam = check_spectrum(eigenvalues)
+    T = check_scalar(T, "T", low=0, low_open=True)
+    r = lam / (T * T)
+    return float(0.5 * np.sum(r - np.log1p(r)) / _log_base(base))
+
+
 # ---------------------------------------------------------------------------------------
 # Entropy of a noised Gaussian mixture
 # ---------------------------------------------------------------------------------------
@@ -365,10 +384,8 @@ def mixture_entropy_mc(gmm, ts, n, rng, schedule=None, base=np.e):
     Returns a dict with ``t``, ``h`` and ``stderr`` (one per t), ``diff`` = h[j+1] - h[j] and
     ``diff_stderr`` (the paired standard error of each difference).
     """
-    if not isinstance(gmm, GaussianMixture):
-        raise ValueError(f"gmm must be a GaussianMixture, got {type(gmm).__name__}")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
+    check_mixture(gmm)
+    check_rng(rng)
     schedule = VE() if schedule is None else check_schedule(schedule)
     lb = _log_base(base)
     tt = np.atleast_1d(schedule.check_t(ts, "ts"))
@@ -391,16 +408,6 @@ def mixture_entropy_mc(gmm, ts, n, rng, schedule=None, base=np.e):
     }
 
 
-def mixture_covariance(gmm):
-    """Overall covariance of a mixture: sum_k pi_k (Sigma_k + mu_k mu_k^T) - mu mu^T."""
-    if not isinstance(gmm, GaussianMixture):
-        raise ValueError(f"gmm must be a GaussianMixture, got {type(gmm).__name__}")
-    mu = gmm.weights @ gmm.means
-    second = np.einsum("k,kij->ij", gmm.weights, gmm.covs)
-    second += np.einsum("k,ki,kj->ij", gmm.weights, gmm.means, gmm.means)
-    return second - np.outer(mu, mu)
-
-
 def mixture_entropy_bounds(gmm, t, base=np.e):
     """Closed-form bounds on h(x_t) for x_t = x + t g with x a Gaussian mixture (chapter 1).
 
@@ -410,8 +417,7 @@ def mixture_entropy_bounds(gmm, t, base=np.e):
 
     Returns a dict of floats (VE noise; t >= 0, and t > 0 if a component is singular).
     """
-    if not isinstance(gmm, GaussianMixture):
-        raise ValueError(f"gmm must be a GaussianMixture, got {type(gmm).__name__}")
+    check_mixture(gmm)
     t = check_scalar(t, "t", low=0)
     hk = np.array(
         [
@@ -421,7 +427,7 @@ def mixture_entropy_bounds(gmm, t, base=np.e):
     )
     w = gmm.weights
     lower = float(w @ hk) if np.all(np.isfinite(hk)) else -np.inf
-    cov = mixture_covariance(gmm)
+    _, cov = mixture_moments(gmm)
     lam, _ = check_psd(cov, "mixture covariance")
     return {
         "lower": lower,

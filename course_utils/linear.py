@@ -6,16 +6,23 @@ For x ~ N(mu, Sigma) with Sigma = V diag(lambda) V^T the Bayes-optimal VE denois
 
 so everything about it is a statement on the contraction factors lambda_i / (lambda_i + t^2).
 This module computes those factors, the matrix, repeated application at a fixed t, power
-iteration (for the comparison the source draws), the per-direction gain of the chapter-5
-sampler (a preview), and the Sherman-Morrison-Woodbury inverse and determinant of
-U U^T + t^2 I used by the attention form (chapter 3, eq. 13).
+iteration (for the comparison the source draws), and the Sherman-Morrison-Woodbury inverse and
+determinant of U U^T + t^2 I used by the attention form (chapter 3, source eq. 13). The
+per-direction gain of the whole VE sampler (a chapter-5 result previewed in chapter 3) is
+``course_utils.sampler_analysis.ve_factor_product``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_orthonormal, check_psd, check_scalar
+from ._validation import (
+    as_float_array,
+    check_orthonormal,
+    check_psd,
+    check_scalar,
+    check_spectrum,
+)
 
 
 def eigen_contraction_factors(eigenvalues, t):
@@ -24,18 +31,21 @@ def eigen_contraction_factors(eigenvalues, t):
     Each factor lies in [0, 1): zero eigenvalues give exactly 0 (those directions are removed),
     and the factors fall as t grows. Needs t > 0.
     """
-    lam = as_float_array(eigenvalues, "eigenvalues", ndim=(0, 1))
-    if np.any(lam < 0):
-        raise ValueError(f"eigenvalues must be >= 0, got min {lam.min():.3g}")
+    lam = check_spectrum(eigenvalues, ndim=(0, 1))
     t = check_scalar(t, "t", low=0, low_open=True)
     return lam / (lam + t * t)
 
 
 def gaussian_denoiser_matrix(cov, t):
-    """The matrix Sigma (Sigma + t^2 I)^{-1} = V diag(lambda / (lambda + t^2)) V^T (eq. 9).
+    """The matrix Sigma (Sigma + t^2 I)^{-1} = V diag(lambda / (lambda + t^2)) V^T (source eq. 9).
 
-    Built from ``eigh`` (no inverse is formed), so eigenvalues that are zero up to rounding
-    give factors that are exactly 0.
+    Chapter 3: E[x | x_t] = Sigma (Sigma + t^2 I)^{-1} x_t for x ~ N(0, Sigma), x_t = x + t g.
+    Chapter 4: the same matrix is the best *linear* denoiser of any zero-mean x with second
+    moment Sigma (whatever its law), with error ``course_utils.pca.linear_mmse``; for a
+    projection Sigma = V V^T it is V V^T / (1 + t^2), the source's eq. 14. The affine
+    generalization to a nonzero mean and any alpha_t, sigma_t is
+    ``course_utils.diffusion.affine_denoiser``. Built from ``eigh`` (no inverse is formed), so
+    eigenvalues that are zero up to rounding give factors that are exactly 0. Needs t > 0.
     """
     lam, vecs = check_psd(cov, "cov")
     f = eigen_contraction_factors(lam, t)
@@ -101,27 +111,6 @@ def power_iteration(matrix, x0, n):
             raise ValueError("matrix maps an iterate to 0: x0 has no component outside its kernel")
         path[j + 1] = w / wn
     return path
-
-
-def ve_sampler_gain(eigenvalues, T, L):
-    """Per-eigendirection gain of the VE sampler on a single Gaussian (chapter 5 preview, fact 11).
-
-    One step at t_l = T l / L multiplies the eigen-coordinate i of x - mu by
-    c_l = (1 - 1/l) + (1/l) lambda_i / (lambda_i + t_l^2); the gain is prod_{l=1}^{L} c_l.
-    As L grows it tends to sqrt(lambda_i / (lambda_i + T^2)), not to 0. Returns one gain per
-    eigenvalue (same shape as ``eigenvalues``).
-    """
-    lam = as_float_array(eigenvalues, "eigenvalues", ndim=(0, 1))
-    if np.any(lam < 0):
-        raise ValueError(f"eigenvalues must be >= 0, got min {lam.min():.3g}")
-    T = check_scalar(T, "T", low=0, low_open=True)
-    L = check_scalar(L, "L", low=1, integer=True)
-    ell = np.arange(1, L + 1, dtype=float)
-    t2 = (T * ell / L) ** 2
-    lam_col = np.atleast_1d(lam)[:, None]
-    c = (1.0 - 1.0 / ell) + (lam_col / (lam_col + t2)) / ell  # (m, L), each in [0, 1]
-    gain = np.prod(c, axis=1)
-    return gain.reshape(lam.shape)
 
 
 def low_rank_inverse(basis, t):

@@ -22,6 +22,7 @@ from ._validation import (
     as_points,
     check_orthonormal,
     check_psd,
+    check_rng,
     check_scalar,
     check_weights,
 )
@@ -133,8 +134,7 @@ class GaussianMixture:
     def sample(self, n, rng, return_labels=False):
         """n samples as rows (n, D); ``rng`` is a ``numpy.random.Generator``."""
         n = check_scalar(n, "n", low=0, integer=True)
-        if not isinstance(rng, np.random.Generator):
-            raise ValueError("rng must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
+        check_rng(rng)
         labels = rng.choice(self.K, size=n, p=self.weights)
         x = np.empty((n, self.D))
         for k in range(self.K):
@@ -318,6 +318,13 @@ class GaussianMixture:
             r = xb[rows] - ak * self.means[k] - (zs[rows, cols] * sd) @ self._bases[k].T
             resid[rows, j] = np.einsum("md,md->m", r, r)
         return resid
+
+
+def check_mixture(gmm, name: str = "gmm") -> GaussianMixture:
+    """A ``GaussianMixture`` (the argument every mixture function takes)."""
+    if not isinstance(gmm, GaussianMixture):
+        raise ValueError(f"{name} must be a GaussianMixture, got {type(gmm).__name__}")
+    return gmm
 
 
 def _softmax(logits):

@@ -22,7 +22,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_orthonormal, check_scalar
+from ._validation import (
+    as_float_array,
+    check_orthonormal,
+    check_rng,
+    check_scalar,
+    check_spectrum,
+)
 
 __all__ = [
     "denoising_loss",
@@ -30,13 +36,14 @@ __all__ = [
     "expected_denoising_loss",
     "learn_subspace",
     "linear_mmse",
-    "optimal_linear_denoiser",
     "pca",
     "principal_angles",
     "random_orthonormal",
     "restricted_min_loss",
+    "riemannian_gradient",
     "second_moment",
     "shrinkage",
+    "stiefel_retract",
 ]
 
 
@@ -46,12 +53,6 @@ def _check_samples(X, name="X"):
     if x.shape[0] < 1 or x.shape[1] < 1:
         raise ValueError(f"{name} must have shape (n, D) with n, D >= 1, got {x.shape}")
     return x
-
-
-def _check_rng(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
-    return rng
 
 
 def _check_t(t):
@@ -85,6 +86,18 @@ def _qr_retract(A):
     return Q * d
 
 
+def riemannian_gradient(V, G):
+    """Project a Euclidean gradient G (D, p) on the tangent space of the Stiefel manifold at V:
+    G - V sym(V^T G), sym(A) = (A + A^T) / 2 (chapters 4 and 6: learning orthonormal bases)."""
+    S = V.T @ G
+    return G - V @ (0.5 * (S + S.T))
+
+
+def stiefel_retract(V, step):
+    """QR retraction: the orthonormal factor of V + step, with diag(R) >= 0 (chapters 4, 6)."""
+    return _qr_retract(V + step)
+
+
 _GRAM_BLOCK = 256  # rows per block of X^T X
 
 
@@ -112,7 +125,7 @@ def random_orthonormal(D, p, rng):
     """A (D, p) matrix with orthonormal columns, uniformly distributed (QR of a Gaussian)."""
     D = check_scalar(D, "D", low=1, integer=True)
     p = _check_p(p, D)
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     return _qr_retract(rng.standard_normal((D, p)))
 
 
@@ -189,7 +202,7 @@ def denoising_loss(V, X, t, rng, return_se=False):
     x = _check_samples(X)
     V = _check_basis(V, x.shape[1])
     t = _check_t(t)
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     c = 1.0 / (1.0 + t * t)
     x_t = x + t * rng.standard_normal(x.shape)
     r = x - c * (x_t @ V) @ V.T
@@ -233,33 +246,16 @@ def denoising_loss_from_moment(V, M, t):
 
 
 # -- Bayes-optimal linear denoising for non-unit eigenvalues --------------------------------
-def _check_eigenvalues(eigenvalues):
-    lam = as_float_array(eigenvalues, "eigenvalues", ndim=1)
-    if lam.size == 0 or np.any(lam < 0):
-        raise ValueError("eigenvalues must be a non-empty list of non-negative numbers")
-    return lam
-
-
-def optimal_linear_denoiser(Sigma, t):
-    """The matrix Sigma (Sigma + t^2 I)^{-1}: E[x | x_t] for x ~ N(0, Sigma) (source eq. 9).
-
-    It is also the best linear denoiser for any zero-mean x with second moment Sigma.
-    Requires t > 0 (at t = 0 and singular Sigma the inverse does not exist).
-    """
-    S = as_float_array(Sigma, "Sigma", ndim=2)
-    if S.shape[0] != S.shape[1]:
-        raise ValueError(f"Sigma must be square, got shape {S.shape}")
-    t = check_scalar(t, "t", low=0.0, low_open=True)
-    return np.linalg.solve(S + t * t * np.eye(S.shape[0]), S.T).T
-
-
 def linear_mmse(eigenvalues, t):
     """MMSE of the optimal linear denoiser: sum_i lambda_i t^2 / (lambda_i + t^2) (fact 8).
+
+    The denoiser is ``course_utils.linear.gaussian_denoiser_matrix(Sigma, t)``, i.e.
+    Sigma (Sigma + t^2 I)^{-1}, for zero-mean x with second moment Sigma (eigenvalues lambda_i).
 
     For x ~ N(0, Sigma) this is the Bayes MMSE. For a projection covariance (P eigenvalues 1,
     the rest 0) it is P t^2 / (1 + t^2).
     """
-    lam = _check_eigenvalues(eigenvalues)
+    lam = check_spectrum(eigenvalues)
     t = _check_t(t)
     t2 = t * t
     with np.errstate(invalid="ignore"):
@@ -271,7 +267,7 @@ def restricted_min_loss(eigenvalues, p, t):
     """min over V in O(D, p) of the loss of c V V^T x_t (chapter 4): attained at the top-p
     eigenvectors of E[x x^T]; equals sum(lambda) + (c^2 - 2c) (sum of the p largest) + c^2 t^2 p.
     """
-    lam = np.sort(_check_eigenvalues(eigenvalues))[::-1]
+    lam = np.sort(check_spectrum(eigenvalues))[::-1]
     p = _check_p(p, lam.size)
     t = _check_t(t)
     c = 1.0 / (1.0 + t * t)
@@ -327,9 +323,9 @@ def learn_subspace(
     lr = check_scalar(lr, "lr", low=0.0, low_open=True)
     if decay is not None:
         decay = check_scalar(decay, "decay", low=0.0, low_open=True)
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     if V0 is None:
-        V = _qr_retract(rng.standard_normal((D, p)))
+        V = random_orthonormal(D, p, rng)
     else:
         V = _check_basis(V0, D, "V0").copy()
         if V.shape[1] != p:
@@ -351,11 +347,9 @@ def learn_subspace(
         idx = rng.integers(0, n, size=batch)
         xb = x[idx]
         y = xb + t * rng.standard_normal((batch, D))
-        G = _batch_gradient(V, xb, y, c)
-        S = V.T @ G
-        G -= V @ (0.5 * (S + S.T))  # Riemannian gradient on the Stiefel manifold
+        G = riemannian_gradient(V, _batch_gradient(V, xb, y, c))
         step = lr if decay is None else lr / (1.0 + k / decay)
-        V = _qr_retract(V - step * G)
+        V = stiefel_retract(V, -step * G)
         if return_history:
             record(k + 1, V)
     if not return_history:

@@ -20,8 +20,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, as_points, check_orthonormal, check_scalar
-from .mixtures import GaussianMixture, _softmax
+from ._validation import (
+    as_float_array,
+    as_like,
+    as_points,
+    check_bases,
+    check_scalar,
+    check_spectrum,
+)
+from .diffusion import mc_posterior_mean
+from .mixtures import GaussianMixture
 from .schedules import VE, check_schedule
 
 __all__ = [
@@ -63,10 +71,7 @@ def _check_coupling(coupling):
 
 def _pair(x_t, xbar):
     x = as_float_array(x_t, "x_t", ndim=(1, 2))
-    xb = as_float_array(xbar, "xbar", ndim=(1, 2))
-    if xb.shape != x.shape:
-        raise ValueError(f"xbar must have the shape of x_t {x.shape}, got {xb.shape}")
-    return x, xb
+    return x, as_like(xbar, "xbar", x, "x_t")
 
 
 def coupled_conditional_mean(x_t, xbar, s, t, coupling="shared"):
@@ -130,13 +135,6 @@ def probability_flow_euler_step(x, xbar, t, s):
 
 
 # -- the single-Gaussian analysis --------------------------------------------------------------
-def _lam(lam):
-    lam = as_float_array(lam, "lam")
-    if np.any(lam < 0):
-        raise ValueError(f"lam must be >= 0 (an eigenvalue of a covariance), got {lam.min()}")
-    return lam
-
-
 def ve_step_factors(lam, T, L):
     """Per-step factors c_{l,L} = 1 - l T^2 / (lambda L^2 + l^2 T^2), for l = 1..L.
 
@@ -146,7 +144,7 @@ def ve_step_factors(lam, T, L):
     entry [..., l - 1] is step l. The factor is in (0, 1) for lambda > 0 and c_{1,L} = 0 when
     lambda = 0 (that direction is removed exactly at the last step).
     """
-    lam = _lam(lam)
+    lam = check_spectrum(lam, "lam", ndim=None)
     T = check_scalar(T, "T", low=0, low_open=True)
     L = check_scalar(L, "L", low=1, integer=True)
     l = np.arange(1, L + 1, dtype=float)
@@ -160,7 +158,7 @@ def ve_factor_product(lam, T, L):
     ``L`` is one integer or a 1-D array of integers; the result has shape
     lam.shape (+ (len(L),) for an array L). It tends to ``ve_factor_limit`` as L grows.
     """
-    lam = _lam(lam)
+    lam = check_spectrum(lam, "lam", ndim=None)
     scalar_L = np.ndim(L) == 0
     Ls = [L] if scalar_L else list(np.asarray(L).ravel())
     out = np.empty(lam.shape + (len(Ls),))
@@ -177,7 +175,7 @@ def ve_factor_limit(lam, T):
     Derivation: log prod ~ -sum_l (T^2 l / L^2) / (lambda + (T l / L)^2)
     -> -int_0^T tau / (lambda + tau^2) d tau = -1/2 log((lambda + T^2) / lambda).
     """
-    lam = _lam(lam)
+    lam = check_spectrum(lam, "lam", ndim=None)
     T = check_scalar(T, "T", low=0, low_open=True)
     return np.sqrt(lam / (lam + T * T))
 
@@ -192,7 +190,7 @@ def ve_output_variance(lam, T, L, start="exact", coupling="shared"):
     (lambda + t_{l-1}^2) / (lambda + t_l^2), whose product telescopes to lambda / (lambda + T^2)
     for every L.
     """
-    lam = _lam(lam)
+    lam = check_spectrum(lam, "lam", ndim=None)
     T = check_scalar(T, "T", low=0, low_open=True)
     if start not in ("exact", "isotropic"):
         raise ValueError(f"start must be 'exact' or 'isotropic', got {start!r}")
@@ -213,29 +211,26 @@ def conditional_mean_gains(lam, s, t):
     linear in x_t - mu with these gains, all in (0, 1), so it lowers the differential entropy
     by -sum_i log a_i > 0.
     """
-    lam = _lam(lam)
+    lam = check_spectrum(lam, "lam", ndim=None)
     s, t = _check_s_t(s, t)
     return (s * t + lam) / (lam + t * t)
 
 
 # -- quality metrics for a mixture of subspaces ------------------------------------------------
-def _bases(bases, d=None):
-    if isinstance(bases, np.ndarray) and bases.ndim == 3:
-        bases = list(bases)
-    if not isinstance(bases, (list, tuple)) or len(bases) == 0:
-        raise ValueError("bases must be a non-empty list of (D, P_k) orthonormal matrices")
-    if d is None:
-        d = np.asarray(bases[0]).shape[0]
-    return [check_orthonormal(u, f"bases[{i}]", d) for i, u in enumerate(bases)]
-
-
 def _residuals(x, bases):
-    pts, single = as_points(x, "x", np.asarray(bases[0]).shape[0] if len(bases) else 0)
-    us = _bases(bases, pts.shape[1])
+    """Distances ||(I - U_k U_k^T) x|| (n, K), the validated bases, the points (n, D), and
+    whether x was one point.
+
+    ``bases`` is a list of (D, P_k) orthonormal matrices, a (K, D, P) array or one (D, P) basis.
+    """
+    if isinstance(bases, np.ndarray) and bases.ndim == 2:
+        bases = [bases]
+    us = check_bases(bases)
+    pts, single = as_points(x, "x", us[0].shape[0])
     # ||(I - U_k U_k^T) x|| from the residual itself (not sqrt(||x||^2 - ||U_k^T x||^2),
     # which loses half the digits to cancellation for points on the subspace)
     res = np.stack([np.linalg.norm(pts - (pts @ u) @ u.T, axis=1) for u in us], axis=1)
-    return res, us, single
+    return res, us, pts, single
 
 
 def subspace_distance(x, bases):
@@ -243,28 +238,22 @@ def subspace_distance(x, bases):
 
     Chapter 5: zero exactly when a sample lies on the support of a zero-mean low-rank mixture.
     """
-    if isinstance(bases, np.ndarray) and bases.ndim == 2:
-        bases = [bases]
-    if not isinstance(bases, (list, tuple, np.ndarray)) or len(bases) == 0:
-        raise ValueError("bases must be a non-empty list of (D, P_k) orthonormal matrices")
-    res, _, single = _residuals(x, list(bases))
+    res, _, _, single = _residuals(x, bases)
     d = res.min(axis=1)
     return d[0] if single else d
 
 
 def nearest_subspace(x, bases):
     """Index k of the nearest subspace for each point (ties go to the lowest k)."""
-    if not isinstance(bases, (list, tuple, np.ndarray)) or len(bases) == 0:
-        raise ValueError("bases must be a non-empty list of (D, P_k) orthonormal matrices")
-    res, _, single = _residuals(x, list(bases))
+    res, _, _, single = _residuals(x, bases)
     k = res.argmin(axis=1)
     return k[0] if single else k
 
 
 def component_fractions(x, bases):
     """Fraction of the points whose nearest subspace is k, shape (K,) (chapter 5, fact 19)."""
-    k = np.atleast_1d(nearest_subspace(x, bases))
-    return np.bincount(k, minlength=len(bases)) / k.size
+    res, us, _, _ = _residuals(x, bases)
+    return np.bincount(res.argmin(axis=1), minlength=len(us)) / res.shape[0]
 
 
 def direction_energy(x, bases, variances=None):
@@ -275,10 +264,7 @@ def direction_energy(x, bases, variances=None):
     under-dispersed. ``variances`` default to ones (covariances U_k U_k^T). Components with
     no nearest point give NaN.
     """
-    if not isinstance(bases, (list, tuple, np.ndarray)) or len(bases) == 0:
-        raise ValueError("bases must be a non-empty list of (D, P_k) orthonormal matrices")
-    pts, _ = as_points(x, "x", np.asarray(bases[0]).shape[0])
-    res, us, _ = _residuals(pts, list(bases))
+    res, us, pts, _ = _residuals(x, bases)
     if variances is None:
         variances = [np.ones(u.shape[1]) for u in us]
     if len(variances) != len(us):
@@ -330,25 +316,28 @@ def memorizing_denoiser(train, schedule=None):
 
     The empirical distribution is a mixture of N point masses (zero covariances), so
     E[x | x_t] = sum_i softmax_i(-||x_t - alpha_t x_i||^2 / (2 sigma_t^2)) x_i, a convex
-    combination of training points. At t = 0 it returns the nearest training point; as
-    t -> 0 the softmax becomes one-hot on it, so a sampler driven by this denoiser
-    reproduces the training set. Returns a callable ``(x_t, t) -> xbar`` (scalar t).
+    combination of training points: the same weighted mean as chapter 2's importance-sampling
+    estimate ``course_utils.diffusion.mc_posterior_mean`` with the training set as the prior
+    sample (used here for sigma_t > 0). At t = 0 it returns the nearest training point; as
+    t -> 0 the softmax becomes one-hot on it, so a sampler driven by this denoiser reproduces
+    the training set. Returns a callable ``(x_t, t) -> xbar`` (scalar t).
     """
     tr = as_float_array(train, "train", ndim=2)
     if tr.shape[0] < 1:
         raise ValueError("train must hold at least one point")
     schedule = VE() if schedule is None else check_schedule(schedule)
-    sq_train = (tr * tr).sum(axis=1)
 
     def memorizing(x_t, t):
         pts, single = as_points(x_t, "x_t", tr.shape[1])
         tt = float(schedule.check_t(t))
-        a, s = float(schedule.alpha(tt)), float(schedule.sigma(tt))
-        d2 = (pts * pts).sum(axis=1)[:, None] - 2 * a * (pts @ tr.T) + a * a * sq_train
-        if s == 0:
+        if tr.shape[0] == 1:  # one point mass: the posterior is that point, whatever x_t
+            out = np.repeat(tr, pts.shape[0], axis=0)
+        elif schedule.sigma(tt) > 0:
+            out = mc_posterior_mean(tr, pts, tt, schedule)[0]
+        else:  # t = 0: x_t = alpha_0 x exactly, so x is the nearest scaled training point
+            a = float(schedule.alpha(tt))
+            d2 = ((pts[:, None, :] - a * tr[None]) ** 2).sum(axis=2)
             out = tr[d2.argmin(axis=1)]
-        else:
-            out = _softmax(-d2 / (2 * s * s)) @ tr
         return out[0] if single else out
 
     memorizing.schedule = schedule

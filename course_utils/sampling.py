@@ -1,8 +1,8 @@
 """Iterative denoising: the DDIM-form sampler for any schedule (chapters 5 and 6).
 
-One step from t to s < t (source eq. 22):
+One step from t to s < t (the seed's DDIM update):
     x_s = (sigma_s / sigma_t) x_t + (alpha_s - (sigma_s / sigma_t) alpha_t) xbar(t, x_t).
-On the uniform VE grid t_l = T l / L this is exactly (1 - 1/l) x + (1/l) xbar (source eq. 16).
+On the uniform VE grid t_l = T l / L this is exactly (1 - 1/l) x + (1/l) xbar (source eq. 17).
 The sampler takes any callable ``denoiser(x, t)``, so exact and learned denoisers plug in alike.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_scalar
+from ._validation import as_float_array, check_rng, check_scalar
 from .schedules import check_schedule
 
 
 def ddim_step(x_t, xbar, t, s, schedule):
-    """One denoising step from noise level t down to s < t (source eq. 22; chapter 6)."""
+    """One denoising step from noise level t down to s < t (the seed's DDIM update; chapter 6)."""
     schedule = check_schedule(schedule)
     t = check_scalar(schedule.check_t(t, "t"), "t")
     s = check_scalar(schedule.check_t(s, "s"), "s")
@@ -41,15 +41,15 @@ def check_grid(grid, schedule, name="grid"):
 def initial_noise(schedule, n, D, rng):
     """Start of the sampler: sigma_T g with g ~ N(0, I) (VE: N(0, T^2 I); VP: N(0, I))."""
     schedule = check_schedule(schedule)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
+    check_rng(rng)
     n = check_scalar(n, "n", low=1, integer=True)
     D = check_scalar(D, "D", low=1, integer=True)
     return float(schedule.sigma(schedule.T)) * rng.standard_normal((n, D))
 
 
 def sample(denoiser, schedule, x_init, L=None, grid=None, return_path=False):
-    """Run the iterative denoiser from t_L down to t_0 (chapter 5, eq. 16; chapter 6, eq. 22).
+    """Run the iterative denoiser from t_L down to t_0 (chapter 5, source eq. 17; chapter 6,
+    the seed's DDIM update).
 
     Parameters
     ----------

@@ -2,7 +2,7 @@
 
 ``VE``: alpha_t = 1, sigma_t = t (the source's eq. 2), defined for every t >= 0; ``T`` is only
 the horizon the sampler starts from. ``VP``: alpha_t = sqrt(1 - t^2), sigma_t = t on [0, 1]
-(source eqs. 20-21), so alpha_t^2 + sigma_t^2 = 1 and x_1 ~ N(0, I) exactly.
+(the seed's VP schedule), so alpha_t^2 + sigma_t^2 = 1 and x_1 ~ N(0, I) exactly.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ class VE(Schedule):
 
 
 class VP(Schedule):
-    """Variance preserving: alpha_t = sqrt(1 - t^2), sigma_t = t, T = 1 (source eqs. 20-21)."""
+    """Variance preserving: alpha_t = sqrt(1 - t^2), sigma_t = t, T = 1 (the seed's VP schedule)."""
 
     name = "VP"
 

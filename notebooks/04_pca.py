@@ -49,13 +49,13 @@ import numpy as np
 
 import course_utils as cu
 from course_utils.exercises import pca as ex
+from course_utils.linear import gaussian_denoiser_matrix
 from course_utils.pca import (
     denoising_loss,
     denoising_loss_from_moment,
     expected_denoising_loss,
     learn_subspace,
     linear_mmse,
-    optimal_linear_denoiser,
     pca,
     principal_angles,
     random_orthonormal,
@@ -359,7 +359,7 @@ rng = np.random.default_rng(11)
 X6 = (rng.standard_normal((n_mc, 6)) * np.sqrt(lam)) @ Q.T
 t = 1.0
 Xt6 = X6 + t * rng.standard_normal((n_mc, 6))
-err_opt = np.sum((X6 - Xt6 @ optimal_linear_denoiser(Sigma, t).T) ** 2, axis=1)
+err_opt = np.sum((X6 - Xt6 @ gaussian_denoiser_matrix(Sigma, t).T) ** 2, axis=1)
 V3 = Q[:, :3]
 err_fam = np.sum((X6 - shrinkage(t) * (Xt6 @ V3) @ V3.T) ** 2, axis=1)
 for err, formula, name in ((err_opt, linear_mmse(lam, t), "Sigma (Sigma + t^2 I)^-1"),

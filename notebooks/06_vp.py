@@ -42,8 +42,9 @@
 # angles) and 5 (the VE sampler).
 #
 # **Source equations covered.** Eq. (5) (the general process $x_t=\alpha_t x+\sigma_t g$),
-# eq. (19) (the VE start $x_T\approx\mathcal N(0,T^2I)$), eqs. (20)-(21) (the VP schedule),
-# eq. (22) (the DDIM update) and eq. (23) (one loss for all $t$).
+# eq. (19) (the VE start $x_T\approx\mathcal N(0,T^2I)$), and three displays the seed does not
+# number unambiguously, so we call them by name: the seed's VP schedule, the seed's DDIM update
+# and the seed's training objective for all $t$ (one loss for every noise level).
 
 # %%
 import matplotlib.pyplot as plt
@@ -51,9 +52,11 @@ import numpy as np
 
 import course_utils as cu
 from course_utils import training as tr
+from course_utils.entropy import gaussian_kl, ve_start_kl
 from course_utils.exercises import vp as ex
-from course_utils.gaussians import gaussian_kl, ve_start_kl
+from course_utils.pca import random_orthonormal
 from course_utils.plotting import PALETTE, component_colors, use_style
+from course_utils.sampler_analysis import component_fractions, direction_energy, subspace_distance
 from course_utils.widgets import vp as wvp
 
 use_style()
@@ -141,8 +144,8 @@ for d in (10, 100, 1000):
 # ## 2. The VP process
 #
 # The general process of eq. (5) is $x_t=\alpha_t x+\sigma_t g$, with $g\sim\mathcal N(0,I)$
-# independent of $x$ (the source writes $\dot x_t$, a typo: see the errata). The VP schedule of
-# eqs. (20)-(21) takes $T=1$ and
+# independent of $x$ (the source writes $\dot x_t$, a typo: see the errata). The seed's VP
+# schedule takes $T=1$ and
 #
 # $$\alpha_t=\sqrt{1-t^2},\qquad \sigma_t=t,\qquad t\in[0,1].$$
 #
@@ -253,7 +256,8 @@ for t in (0.1, 0.6, 0.95):
 
 # %%
 D, K, P = 10, 3, 2
-bases = tr.random_bases(D, P, K, np.random.default_rng(2026))
+rng_bases = np.random.default_rng(2026)
+bases = [random_orthonormal(D, P, rng_bases) for _ in range(K)]
 gmm = cu.GaussianMixture.low_rank(bases)
 x_data = gmm.sample(4000, np.random.default_rng(3))
 
@@ -275,7 +279,8 @@ for t in (0.05, 0.5, 0.9, 1.0):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. The DDIM update and its positive coefficients
 #
-# On a grid $0=t_0<t_1<\dots<t_L=T$ the sampler of eq. (22) steps from $t=t_\ell$ to $s=t_{\ell-1}$:
+# On a grid $0=t_0<t_1<\dots<t_L=T$ the seed's DDIM update steps from $t=t_\ell$ to
+# $s=t_{\ell-1}$:
 #
 # $$\hat x_s=\frac{\sigma_s}{\sigma_t}\,\hat x_t+\Big(\alpha_s-\frac{\sigma_s}{\sigma_t}\alpha_t\Big)
 #   \bar x(t,\hat x_t).$$
@@ -313,7 +318,7 @@ for name, sched in [("VE T=5", cu.VE(5.0)), ("VP", VP)]:
                         f"{r.max():.3f}], denoiser weight in [{d.min():.4f}, {d.max():.4f}]")
 print("\n".join(rows))
 
-# VE uniform grid: the weights are (1 - 1/l, 1/l) (source eq. 16)
+# VE uniform grid: the weights are (1 - 1/l, 1/l) (source eq. 17)
 r, d = ddim_coefficients_on_grid(cu.VE(5.0), cu.VE(5.0).grid(50))
 ell = np.arange(1, 51)
 assert np.allclose(r, 1 - 1 / ell, atol=1e-14) and np.allclose(d, 1 / ell, atol=1e-14)
@@ -405,15 +410,23 @@ VE5 = cu.VE(5.0)
 n_s = 2000
 g0 = np.random.default_rng(7).standard_normal((n_s, D))
 L_sweep = [2, 5, 10, 20, 50, 100, 200, 500]
+
+
+def quality(x):
+    """Chapter 5's sample-quality numbers for samples x against the true subspaces."""
+    return {"residual": subspace_distance(x, bases), "fractions": component_fractions(x, bases),
+            "energy": direction_energy(x, bases)}
+
+
 sweep = {}
 for name, sched in [("VE", VE5), ("VP", VP)]:
     def den(x, t, sched=sched):
-        return tr.lowrank_denoiser(bases, x, t, sched)
+        return cu.attention_denoiser(bases, x, t, sched)
 
     for kind in ("uniform", "exponential"):
         for L in L_sweep:
             out = cu.sample(den, sched, float(sched.sigma(sched.T)) * g0, grid=sched.grid(L, kind=kind))
-            sweep[name, kind, L] = tr.subspace_statistics(bases, out)
+            sweep[name, kind, L] = quality(out)
 
 
 def fmt_res(r):
@@ -504,13 +517,13 @@ book_grid = np.linspace(0.001, 0.999, 501)
 
 
 def den_vp(x, t):
-    return tr.lowrank_denoiser(bases, x, t, VP)
+    return cu.attention_denoiser(bases, x, t, VP)
 
 
 out_full = cu.sample(den_vp, VP, g0, L=500)
 out_book = cu.sample(den_vp, VP, g0, grid=book_grid)
-res_full = tr.subspace_statistics(bases, out_full)["residual"].mean()
-res_book = tr.subspace_statistics(bases, out_book)["residual"].mean()
+res_full = subspace_distance(out_full, bases).mean()
+res_book = subspace_distance(out_book, bases).mean()
 # the last iterate is x_hat at t=0.001: its off-subspace part has size about 0.001 sqrt(D-P)
 assert res_book > 100 * max(res_full, 1e-12) and abs(res_book / (0.001 * np.sqrt(D - P)) - 1) < 0.3
 print(f"KL(Gaussian part of x_0.999 || N(0,I)) = {kl_top:.2e} nats")
@@ -520,8 +533,8 @@ print(f"mean residual: grid [0, 1] {fmt_res(res_full)} | book grid [0.001, 0.999
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9. One denoiser for all $t$
 #
-# So far the denoiser was exact. In practice it is learned, and eq. (23) trains **one** model for
-# every noise level:
+# So far the denoiser was exact. In practice it is learned, and the seed's training objective
+# for all $t$ trains **one** model for every noise level:
 #
 # $$\min_\theta\ \mathbb E_{t,x,g}\Big[w_t\,\big\|\bar x_\theta(t,\alpha_t x+\sigma_t g)-x\big\|^2\Big].$$
 #
@@ -575,7 +588,7 @@ t_ev = np.linspace(0.05, 1.0, 20)
 
 def loss_at(us, t):
     y = VP.alpha(t) * x_ev + t * g_ev
-    return np.mean(((tr.lowrank_denoiser(us, y, t, VP) - x_ev) ** 2).sum(1))
+    return np.mean(((cu.attention_denoiser(us, y, t, VP) - x_ev) ** 2).sum(1))
 
 
 bayes = np.array([loss_at(bases, t) for t in t_ev])
@@ -607,8 +620,8 @@ print(f"largest gap learned - Bayes over t: {np.abs(learned - bayes).max():.3f} 
 
 # %%
 learned_bases = runs["uniform"]["bases"]
-out_learned = cu.sample(lambda x, t: tr.lowrank_denoiser(learned_bases, x, t, VP), VP, g0, L=200)
-st_l = tr.subspace_statistics(bases, out_learned)
+out_learned = cu.sample(lambda x, t: cu.attention_denoiser(learned_bases, x, t, VP), VP, g0, L=200)
+st_l = quality(out_learned)
 # off-subspace error of a sample of norm ~sqrt(2) with bases ~1 degree off: ~ 0.02-0.05
 assert st_l["residual"].mean() < 0.1 and np.all(np.abs(st_l["fractions"] - 1 / 3) < 0.05)
 print(f"learned denoiser, VP L=200: mean residual to the TRUE subspaces {st_l['residual'].mean():.3f}, "
@@ -636,7 +649,7 @@ rng = np.random.default_rng(13)
 bad = runs["uniform"]["init"]
 for t in (0.1, 0.5, 0.9):
     y = VP.alpha(t) * x_data[:300] + t * rng.standard_normal((300, D))
-    d_exact, d_bad = cu.posterior_mean(gmm, y, t, VP), tr.lowrank_denoiser(bad, y, t, VP)
+    d_exact, d_bad = cu.posterior_mean(gmm, y, t, VP), cu.attention_denoiser(bad, y, t, VP)
     s_err = cu.score_from_denoiser(y, d_exact, t, VP) - cu.score_from_denoiser(y, d_bad, t, VP)
     ratio = np.linalg.norm(s_err, axis=1) / np.linalg.norm(d_exact - d_bad, axis=1)
     a, s = VP.alpha(t), VP.sigma(t)
@@ -700,14 +713,15 @@ plt.show()
 # > KL $=\frac12\sum_i(\lambda_i/T^2-\log(1+\lambda_i/T^2))$, e.g. 5.8 nats at $D=100$, $T=10$ for
 # > $\lambda_i=i$. The VP start has KL 0.
 #
-# > **Erratum 16: the VP/DDIM update.** The formulas of eqs. (20)-(22) are right, but the source
+# > **Erratum 16: the VP/DDIM update.** The seed's VP schedule and DDIM update are right, but the source
 # > does not name the DDIM sampler, gives no time grid (the book uses $t_\ell=\ell/L$) and no
 # > start ($\hat x_1\sim\mathcal N(0,I)$). It also writes the VE mismatch with a broken subscript
 # > ("$x{t\ell}$"): it means $x_{t_L}$. Section 4 states the grid and start and checks the step
 # > against `ddim_step` and the re-noising form.
 #
-# > **Erratum 17: how is $t$ drawn in eq. (23)?** The source does not say. The book draws $t$
-# > uniformly and allows weights $w_t$ (e.g. $\alpha_t/\sigma_t$). Section 9 uses
+# > **Erratum 17: how is $t$ drawn in the training objective for all $t$?** The source does
+# > not say. The book draws $t$ uniformly and allows weights $w_t$ (e.g. $\alpha_t/\sigma_t$).
+# > Section 9 uses
 # > $t\sim\mathrm{Unif}[0.02,1]$ and both weightings; both recover the subspaces.
 #
 # > **Erratum 18: missing theorems.** The source states neither of the book's entropy theorems

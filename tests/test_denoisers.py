@@ -12,6 +12,7 @@ from scipy.special import logsumexp, softmax
 from scipy.stats import multivariate_normal
 
 import course_utils as cu
+from course_utils.pca import random_orthonormal
 
 EPS = np.finfo(float).eps
 VE = cu.VE()
@@ -25,9 +26,6 @@ def random_mixture(rng, K=3, D=4, spread=2.0, ridge=0.1):
     w = rng.uniform(0.5, 1.5, K)
     return cu.GaussianMixture(w / w.sum(), means, covs)
 
-
-def random_bases(rng, D, ranks):
-    return [np.linalg.qr(rng.standard_normal((D, p)))[0] for p in ranks]
 
 
 def brute_force(weights, means, covs, x, t, schedule=VE):
@@ -77,15 +75,15 @@ def make_case(name, rng, D=5):
     if name == "full":
         return random_mixture(rng, K=3, D=D)
     if name == "low_rank":
-        return cu.GaussianMixture.low_rank(random_bases(rng, D, [2, 2, 2]),
+        return cu.GaussianMixture.low_rank([random_orthonormal(D, p, rng) for p in [2, 2, 2]],
                                            means=rng.standard_normal((3, D)))
     if name == "mixed_ranks":
         return cu.GaussianMixture.low_rank(
-            random_bases(rng, D, [1, 3, D]), weights=[0.2, 0.5, 0.3],
+            [random_orthonormal(D, p, rng) for p in [1, 3, D]], weights=[0.2, 0.5, 0.3],
             means=rng.standard_normal((3, D)),
             variances=[[2.0], [0.5, 1.0, 3.0], np.linspace(0.2, 2, D)])
     # a full covariance with exact zero eigenvalues next to a regular one
-    u = random_bases(rng, D, [D])[0]
+    u = random_orthonormal(D, D, rng)
     sing = (u[:, :2] * [1.5, 0.7]) @ u[:, :2].T
     return cu.GaussianMixture([0.5, 0.5], rng.standard_normal((2, D)), np.stack([sing, np.eye(D)]))
 
@@ -210,7 +208,7 @@ def test_tweedie_ve_and_per_point_t():
 
 # -- F3: K = 1 --------------------------------------------------------------------------
 def single_gaussian(rng, lam, D):
-    v = random_bases(rng, D, [D])[0]
+    v = random_orthonormal(D, D, rng)
     mu = rng.standard_normal(D)
     return v, mu, cu.GaussianMixture([1.0], mu[None], ((v * lam) @ v.T)[None])
 
@@ -274,7 +272,7 @@ def test_f3_repeated_denoising_converges_to_mean_at_predicted_rate():
 def test_f4_woodbury_identities_and_determinant():
     rng = np.random.default_rng(51)
     D, P = 7, 3
-    u = random_bases(rng, D, [P])[0]
+    u = random_orthonormal(D, P, rng)
     uu = u @ u.T
     for t in [0.1, 1.0, 5.0]:
         inv = np.linalg.inv(uu + t * t * np.eye(D))
@@ -293,7 +291,7 @@ def test_f4_attention_form_equals_general_denoiser(t):
     to ~1e-12 (the two codes differ only by rounding)."""
     rng = np.random.default_rng(52)
     D, K, P = 10, 4, 3
-    bases = random_bases(rng, D, [P] * K)
+    bases = [random_orthonormal(D, P, rng) for _ in range(K)]
     g = cu.GaussianMixture.low_rank(bases)
     x = g.sample(200, rng) + t * rng.standard_normal((200, D))
     proj = np.stack([((x @ u) ** 2).sum(1) for u in bases], 1)
@@ -313,7 +311,7 @@ def test_f5_unequal_ranks_and_weights():
     """F5: log w_k = log pi_k + (P_k/2) log(t^2/(1+t^2)) + ||U_k^T x||^2/(2 t^2 (1+t^2)) + c."""
     rng = np.random.default_rng(53)
     D, ranks, pis = 9, [1, 2, 4], np.array([0.5, 0.3, 0.2])
-    bases = random_bases(rng, D, ranks)
+    bases = [random_orthonormal(D, p, rng) for p in ranks]
     g = cu.GaussianMixture.low_rank(bases, weights=pis)
     for t in [0.3, 1.0, 3.0]:
         x = g.sample(100, rng) + t * rng.standard_normal((100, D))
@@ -335,7 +333,7 @@ def test_f6_low_rank_vp_form(t):
     components alpha/(a^2+s^2) U U^T x; for VP alpha U U^T x and (1-t^2)||U^T x||^2/(2t^2)."""
     rng = np.random.default_rng(54)
     D, K, P = 8, 3, 2
-    bases = random_bases(rng, D, [P] * K)
+    bases = [random_orthonormal(D, P, rng) for _ in range(K)]
     g = cu.GaussianMixture.low_rank(bases)
     vp = cu.VP()
     a = float(vp.alpha(t))
@@ -354,7 +352,7 @@ def test_f7_temperature_limits():
     that projection, with relative error t^2/(1+t^2); weights always sum to 1."""
     rng = np.random.default_rng(55)
     D, K, P = 12, 4, 3
-    bases = random_bases(rng, D, [P] * K)
+    bases = [random_orthonormal(D, P, rng) for _ in range(K)]
     g = cu.GaussianMixture.low_rank(bases)
     x = rng.standard_normal((300, D))
     t = 1e4

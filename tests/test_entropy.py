@@ -1,6 +1,7 @@
 """Tests for course_utils.entropy (chapter 1): discrete and differential entropy, plug-in bias,
 quantization, Gaussian entropy along the VE noise (fact 13), coding rate (fact 18), cross-entropy
-and KL (erratum 13), Monte Carlo entropy of a noised mixture."""
+and KL (erratum 13), the KL price of the VE start (chapter 6), Monte Carlo entropy of a noised
+mixture."""
 
 import importlib
 
@@ -287,6 +288,44 @@ def test_cross_entropy_kl_gap_and_monte_carlo():
     assert one == pytest.approx(np.log(2) + 0.25 - 0.5, rel=1e-12)
     with pytest.raises(ValueError, match="cov_q"):
         E.gaussian_cross_entropy(mp, sp, mq, np.diag([1.0, 0.0]))
+
+
+def test_gaussian_kl_closed_form_and_monte_carlo():
+    rng = np.random.default_rng(6)
+    a = rng.standard_normal((3, 3))
+    c0 = a @ a.T + 0.5 * np.eye(3)
+    c1 = np.diag([1.0, 2.0, 3.0])
+    mu0, mu1 = np.array([0.1, -0.2, 0.3]), np.zeros(3)
+    kl = E.gaussian_kl(mu0, c0, mu1, c1)
+    assert E.gaussian_kl(mu0, c0, mu0, c0) == pytest.approx(0, abs=1e-12)
+    n = 200_000
+    z = mu0 + rng.standard_normal((n, 3)) @ np.linalg.cholesky(c0).T
+
+    def logpdf(z, mu, c):
+        d = z - mu
+        return -0.5 * (np.einsum("ni,ij,nj->n", d, np.linalg.inv(c), d)
+                       + np.linalg.slogdet(2 * np.pi * c)[1])
+
+    diff = logpdf(z, mu0, c0) - logpdf(z, mu1, c1)
+    se = diff.std() / np.sqrt(n)
+    assert abs(diff.mean() - kl) < 4 * se
+
+
+def test_ve_start_kl_matches_general_kl():
+    lam = np.arange(1.0, 6.0)
+    for T in (0.5, 2.0, 10.0):
+        general = E.gaussian_kl(np.zeros(5), np.diag(lam + T**2), np.zeros(5), T**2 * np.eye(5))
+        assert E.ve_start_kl(lam, T) == pytest.approx(general, rel=1e-10)
+    assert E.ve_start_kl(np.zeros(4), 1.0) == 0.0
+    # grows with D for a spectrum that grows with D, falls with T
+    assert E.ve_start_kl(np.arange(1.0, 21), 5) > E.ve_start_kl(np.arange(1.0, 11), 5)
+    assert E.ve_start_kl(lam, 10) < E.ve_start_kl(lam, 5)
+    with pytest.raises(ValueError, match="eigenvalues"):
+        E.ve_start_kl([-1.0], 1.0)
+    with pytest.raises(ValueError, match="cov_q"):
+        E.gaussian_kl(np.zeros(2), np.eye(2), np.zeros(2), np.diag([1.0, 0.0]))
+    with pytest.raises(ValueError, match="mean_q"):
+        E.gaussian_kl(np.zeros(2), np.eye(2), np.zeros(3), np.eye(2))
 
 
 # --- noised mixture (fact 13, Monte Carlo) --------------------------------------------------

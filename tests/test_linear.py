@@ -16,8 +16,8 @@ from course_utils.linear import (
     low_rank_inverse,
     low_rank_logdet,
     power_iteration,
-    ve_sampler_gain,
 )
+from course_utils.sampler_analysis import ve_factor_product
 
 
 def dense_gmm_denoiser(weights, means, covs, x, t):
@@ -136,17 +136,17 @@ def test_sampler_gain_limit_and_known_values():
     limit = np.sqrt(lam / (lam + 1.0))
     np.testing.assert_allclose(limit, [0.30151, 0.57735, 0.70711, 0.81650, 0.91287, 0.95346],
                                atol=5e-6)
-    g1000 = ve_sampler_gain(lam, 1.0, 1000)
+    g1000 = ve_factor_product(lam, 1.0, 1000)
     assert np.all(np.abs(g1000 - limit) < 1e-3)  # O(1/L) Riemann-sum error
     assert abs(g1000[0] - 0.30114) < 5e-5
-    assert ve_sampler_gain(0.1, 1.0, 10) == pytest.approx(0.2665, abs=5e-5)  # under-dispersed
+    assert ve_factor_product(0.1, 1.0, 10) == pytest.approx(0.2665, abs=5e-5)  # under-dispersed
     # per-step factor matches the book's newer form 1 - l T^2 / (lambda L^2 + l^2 T^2)
     L, T, lm = 7, 2.0, 0.3
     ell = np.arange(1, L + 1)
     book = np.prod(1 - ell * T**2 / (lm * L**2 + ell**2 * T**2))
-    assert ve_sampler_gain(lm, T, L) == pytest.approx(book, rel=1e-13)
+    assert ve_factor_product(lm, T, L) == pytest.approx(book, rel=1e-13)
     # lambda = 0 is zeroed at l = 1 exactly; the fixed-t map would instead decay like f^L
-    assert ve_sampler_gain([0.0], 1.0, 50)[0] == 0.0
+    assert ve_factor_product([0.0], 1.0, 50)[0] == 0.0
 
 
 # ---- fact 4: SMW and determinants ---------------------------------------------------------

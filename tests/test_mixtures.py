@@ -8,6 +8,7 @@ from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
 import course_utils as cu
+from course_utils.pca import random_orthonormal
 
 
 def random_mixture(rng, K=3, D=4, spread=3.0):
@@ -17,9 +18,6 @@ def random_mixture(rng, K=3, D=4, spread=3.0):
     w = rng.uniform(0.5, 1.5, K)
     return cu.GaussianMixture(w / w.sum(), means, covs)
 
-
-def random_bases(rng, D, ranks):
-    return [np.linalg.qr(rng.standard_normal((D, p)))[0] for p in ranks]
 
 
 def mixture_moments(gmm):
@@ -58,7 +56,7 @@ def test_attributes_and_covs_roundtrip():
 
 def test_low_rank_construction_defaults_and_covs():
     rng = np.random.default_rng(2)
-    bases = random_bases(rng, 6, [1, 2, 3])
+    bases = [random_orthonormal(6, p, rng) for p in [1, 2, 3]]
     g = cu.GaussianMixture.low_rank(bases)
     np.testing.assert_array_equal(g.weights, np.full(3, 1 / 3))
     np.testing.assert_array_equal(g.means, np.zeros((3, 6)))
@@ -67,7 +65,7 @@ def test_low_rank_construction_defaults_and_covs():
         np.testing.assert_allclose(c, u @ u.T, atol=1e-15)
     assert "low-rank" in repr(g)
     # a (K, D, P) array of bases is accepted too, and variances scale each direction
-    arr = np.stack(random_bases(rng, 5, [2, 2]))
+    arr = np.stack([random_orthonormal(5, p, rng) for p in [2, 2]])
     g2 = cu.GaussianMixture.low_rank(arr, variances=[[1.0, 4.0], [2.0, 3.0]])
     u = arr[0]
     np.testing.assert_allclose(g2.covs[0], u @ np.diag([1.0, 4.0]) @ u.T, atol=1e-14)
@@ -98,7 +96,7 @@ def test_sample_is_deterministic_and_handles_n0():
 
 def test_low_rank_samples_lie_in_their_subspace():
     rng = np.random.default_rng(6)
-    bases = random_bases(rng, 8, [2, 3])
+    bases = [random_orthonormal(8, p, rng) for p in [2, 3]]
     means = rng.standard_normal((2, 8))
     g = cu.GaussianMixture.low_rank(bases, means=means)
     x, y = g.sample(500, rng, return_labels=True)
@@ -153,7 +151,7 @@ def test_vp_endpoint_is_standard_normal_and_identity_cov_is_preserved():
 def test_low_rank_logpdf_matches_full_covariance_version():
     """The Woodbury form of a low-rank component equals the dense formula for t > 0."""
     rng = np.random.default_rng(11)
-    bases = random_bases(rng, 6, [1, 2, 4])
+    bases = [random_orthonormal(6, p, rng) for p in [1, 2, 4]]
     means = rng.standard_normal((3, 6))
     g = cu.GaussianMixture.low_rank(bases, weights=[0.2, 0.3, 0.5], means=means)
     x = rng.standard_normal((15, 6))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import course_utils as cu
+from course_utils.linear import gaussian_denoiser_matrix
 from course_utils.pca import (
     _batch_gradient,
     denoising_loss,
@@ -11,7 +12,6 @@ from course_utils.pca import (
     expected_denoising_loss,
     learn_subspace,
     linear_mmse,
-    optimal_linear_denoiser,
     pca,
     principal_angles,
     random_orthonormal,
@@ -230,7 +230,7 @@ def test_denoiser_is_bayes_optimal_for_projection_covariance():
     for t in (0.5, 2.0):
         ours = shrinkage(t) * (x_t @ U) @ U.T
         np.testing.assert_allclose(ours, cu.posterior_mean(gmm, x_t, t), atol=1e-12)
-        A = optimal_linear_denoiser(U @ U.T, t)
+        A = gaussian_denoiser_matrix(U @ U.T, t)
         np.testing.assert_allclose(A, shrinkage(t) * U @ U.T, atol=1e-12)
 
 
@@ -249,7 +249,7 @@ def test_non_unit_eigenvalues_gap_and_linear_mmse_by_monte_carlo():
     n = 40000
     X = (rng.standard_normal((n, 4)) * np.sqrt(eigs)) @ Q.T
     Xt = X + t * rng.standard_normal((n, 4))
-    A = optimal_linear_denoiser(Sigma, t)
+    A = gaussian_denoiser_matrix(Sigma, t)
     err = np.sum((X - Xt @ A.T) ** 2, axis=1)
     assert abs(err.mean() - mmse) < 4 * err.std() / np.sqrt(n)
     # and it matches the exact Gaussian posterior mean
@@ -270,7 +270,7 @@ def test_mmse_validation():
     with pytest.raises(ValueError, match="eigenvalues"):
         linear_mmse([-1.0, 1.0], 1.0)
     with pytest.raises(ValueError, match="t must be >"):
-        optimal_linear_denoiser(np.eye(2), 0.0)
+        gaussian_denoiser_matrix(np.eye(2), 0.0)
     with pytest.raises(ValueError, match="p must be <= D"):
         restricted_min_loss([1.0, 1.0], 3, 1.0)
 

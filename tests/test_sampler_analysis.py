@@ -278,11 +278,13 @@ def test_bad_inputs_raise_value_error_naming_the_argument():
         sa.gaussian_coupled_mean(np.zeros(2), np.eye(3), np.ones(2), 0.5, 1.0)
 
 
-def test_factor_product_agrees_with_chapter_3_preview():
-    """course_utils.linear.ve_sampler_gain (chapter 3's preview) computes the same product."""
-    from course_utils.linear import ve_sampler_gain
-
+def test_factor_product_equals_chapter_3_step_form():
+    """Chapter 3 writes the VE step as (1 - 1/l) + (1/l) lambda / (lambda + t_l^2); the
+    product of those factors is ``ve_factor_product`` (chapter 5's form)."""
     lam = np.array([0.0, 0.1, 1.0, 7.5])
     for T, L in ((1.0, 1), (2.0, 13), (5.0, 500)):
-        np.testing.assert_allclose(sa.ve_factor_product(lam, T, L), ve_sampler_gain(lam, T, L),
+        ell = np.arange(1, L + 1)
+        t2 = (T * ell / L) ** 2
+        c = (1 - 1 / ell) + (lam[:, None] / (lam[:, None] + t2)) / ell
+        np.testing.assert_allclose(sa.ve_factor_product(lam, T, L), np.prod(c, axis=1),
                                    rtol=1e-12, atol=1e-15)

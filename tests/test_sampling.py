@@ -1,4 +1,5 @@
-"""The DDIM-form sampler (chapters 5-6; source eqs. 16 and 22): notes sec. 5 F10, F15, F19."""
+"""The DDIM-form sampler (chapters 5-6; source eq. 17 and the seed's DDIM update): notes sec. 5
+F10, F15, F19."""
 
 from __future__ import annotations
 
@@ -6,12 +7,10 @@ import numpy as np
 import pytest
 
 import course_utils as cu
+from course_utils.pca import random_orthonormal
 
 EPS = np.finfo(float).eps
 
-
-def random_bases(rng, D, ranks):
-    return [np.linalg.qr(rng.standard_normal((D, p)))[0] for p in ranks]
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +100,7 @@ def test_f15_shared_noise_coupling_gives_the_step():
 # -- F19: end-to-end statistics ----------------------------------------------------------------
 def lowrank_problem():
     rng = np.random.default_rng(5)
-    bases = random_bases(rng, 10, [2, 2, 2])
+    bases = [random_orthonormal(10, p, rng) for p in [2, 2, 2]]
     return bases, cu.GaussianMixture.low_rank(bases)
 
 

@@ -1,11 +1,17 @@
-"""Tests for course_utils.training and course_utils.gaussians (chapter 6)."""
+"""Tests for course_utils.training (chapter 6): the one-for-all-t low-rank denoiser, trained."""
 
 import numpy as np
 import pytest
 
 import course_utils as cu
 from course_utils import training as tr
-from course_utils.gaussians import gaussian_kl, ve_start_kl
+from course_utils.pca import (
+    principal_angles,
+    random_orthonormal,
+    riemannian_gradient,
+    stiefel_retract,
+)
+from course_utils.sampler_analysis import component_fractions, direction_energy, subspace_distance
 
 VP = cu.VP()
 
@@ -13,27 +19,28 @@ VP = cu.VP()
 @pytest.fixture(scope="module")
 def setup():
     rng = np.random.default_rng(0)
-    true = tr.random_bases(10, 2, 3, rng)
+    true = [random_orthonormal(10, 2, rng) for _ in range(3)]
     gmm = cu.GaussianMixture.low_rank(true)
     return true, gmm, gmm.sample(4000, rng)
 
 
-def test_lowrank_denoiser_equals_library(setup):
+def test_trained_model_is_the_attention_denoiser(setup):
+    # the forward pass that training differentiates is cu.attention_denoiser (equal weights
+    # and ranks), itself the exact posterior mean of the mixture, with one t per point
     true, gmm, x = setup
     rng = np.random.default_rng(1)
     t = rng.uniform(0.05, 1.0, 40)
     y = VP.alpha(t)[:, None] * x[:40] + t[:, None] * rng.standard_normal((40, 10))
-    ours = tr.lowrank_denoiser(true, y, t, VP)
+    c, b, _, _ = tr._coefficients(t, VP, 40)
+    ours = tr._forward(true, y, c, b)[0]
     assert np.abs(ours - cu.attention_denoiser(true, y, t, VP)).max() < 1e-12
     assert np.abs(ours - cu.posterior_mean(gmm, y, t, VP)).max() < 1e-12
-    # a single point and a scalar t keep the input shape
-    assert tr.lowrank_denoiser(true, y[0], 0.5, VP).shape == (10,)
 
 
 def test_gradient_matches_finite_differences(setup):
     true, _, x = setup
     rng = np.random.default_rng(2)
-    us = tr.random_bases(10, 2, 3, rng)
+    us = [random_orthonormal(10, 2, rng) for _ in range(3)]
     t = rng.uniform(0.05, 0.95, 30)
     g = rng.standard_normal((30, 10))
     w = tr.time_weights(t, VP, "alpha_over_sigma")
@@ -57,12 +64,12 @@ def test_gradient_matches_finite_differences(setup):
 
 def test_retraction_stays_orthonormal():
     rng = np.random.default_rng(3)
-    u = tr.random_bases(8, 3, 1, rng)[0]
+    u = random_orthonormal(8, 3, rng)
     grad = rng.standard_normal((8, 3))
-    xi = tr.riemannian_gradient(u, grad)
+    xi = riemannian_gradient(u, grad)
     sym = u.T @ xi
     assert np.abs(sym + sym.T).max() < 1e-12  # tangent: U^T xi skew-symmetric
-    v = tr.stiefel_retract(u, -0.3 * xi)
+    v = stiefel_retract(u, -0.3 * xi)
     assert np.abs(v.T @ v - np.eye(3)).max() < 1e-12
 
 
@@ -86,31 +93,32 @@ def test_training_weighting_alpha_over_sigma(setup):
 def test_training_k1_is_pca():
     # K = 1: the learned V spans the top-P eigenvectors of E[x x^T] (chapter 4).
     rng = np.random.default_rng(4)
-    u = tr.random_bases(6, 2, 1, rng)[0]
+    u = random_orthonormal(6, 2, rng)
     gmm = cu.GaussianMixture.low_rank([u])
     x = gmm.sample(3000, rng) + 0.05 * rng.standard_normal((3000, 6))
     res = tr.train_lowrank_denoiser(x, 1, 2, VP, rng, steps=300)
-    assert tr.principal_angles(res["bases"][0], u).max() < np.radians(3)
+    assert principal_angles(res["bases"][0], u).max() < np.radians(3)
 
 
 def test_principal_angles_and_matching():
     rng = np.random.default_rng(5)
-    a = tr.random_bases(5, 2, 1, rng)[0]
-    assert np.allclose(tr.principal_angles(a, a), 0, atol=1e-7)
+    a = random_orthonormal(5, 2, rng)
+    assert np.allclose(principal_angles(a, a), 0, atol=1e-7)
     e = np.eye(4)
-    ang = tr.principal_angles(e[:, :2], np.stack([e[:, 0], (e[:, 1] + e[:, 2]) / np.sqrt(2)], 1))
+    ang = principal_angles(e[:, :2], np.stack([e[:, 0], (e[:, 1] + e[:, 2]) / np.sqrt(2)], 1))
     assert np.allclose(ang, [0, np.pi / 4], atol=1e-7)
-    bs = tr.random_bases(6, 2, 3, rng)
+    bs = [random_orthonormal(6, 2, rng) for _ in range(3)]
     perm, angles = tr.match_subspaces([bs[2], bs[0], bs[1]], bs)
     assert list(perm) == [1, 2, 0] and angles.max() < 1e-5
 
 
 def test_subspace_statistics_on_exact_data(setup):
+    # the chapter-5 metrics that chapter 6 reports, on exact samples of the training mixture
     true, gmm, x = setup
-    st = tr.subspace_statistics(true, x)
-    assert st["residual"].max() < 1e-10
-    assert np.all(np.abs(st["fractions"] - 1 / 3) < 0.03)  # SE sqrt(2/9/4000) = 0.0075
-    assert np.all(np.abs(st["energy"] - 1) < 0.1)  # SE sqrt(2/(2*1333)) = 0.027, + overlap
+    assert subspace_distance(x, true).max() < 1e-10
+    fractions = component_fractions(x, true)
+    assert np.all(np.abs(fractions - 1 / 3) < 0.03)  # SE sqrt(2/9/4000) = 0.0075
+    assert np.all(np.abs(direction_energy(x, true) - 1) < 0.1)  # SE sqrt(2/(2*1333)) = 0.027
 
 
 def test_time_weights_and_validation(setup):
@@ -120,51 +128,15 @@ def test_time_weights_and_validation(setup):
     assert np.allclose(tr.time_weights(t, VP), 1)
     with pytest.raises(ValueError, match="weighting"):
         tr.time_weights(t, VP, "snr")
-    with pytest.raises(ValueError, match="t"):
-        tr.lowrank_denoiser(true, x[:2], 0.0, VP)
+    with pytest.raises(ValueError, match="t must be > 0"):
+        tr.loss_and_grad(true, x[:2], 0.0, np.zeros((2, 10)), VP)
     with pytest.raises(ValueError, match="bases"):
-        tr.lowrank_denoiser([np.ones((10, 2))], x[:2], 0.5, VP)
+        tr.loss_and_grad([np.ones((10, 2))], x[:2], 0.5, np.zeros((2, 10)), VP)
+    with pytest.raises(ValueError, match="same number of columns"):
+        tr.loss_and_grad([true[0], true[1][:, :1]], x[:2], 0.5, np.zeros((2, 10)), VP)
     with pytest.raises(ValueError, match="rng"):
         tr.train_lowrank_denoiser(x, 3, 2, VP, rng=0)
     with pytest.raises(ValueError, match="t_max"):
         tr.train_lowrank_denoiser(x, 3, 2, VP, np.random.default_rng(0), t_max=1.5)
     with pytest.raises(ValueError, match="P"):
-        tr.random_bases(3, 4, 1, np.random.default_rng(0))
-
-
-def test_gaussian_kl_closed_form_and_monte_carlo():
-    rng = np.random.default_rng(6)
-    a = rng.standard_normal((3, 3))
-    c0 = a @ a.T + 0.5 * np.eye(3)
-    c1 = np.diag([1.0, 2.0, 3.0])
-    mu0, mu1 = np.array([0.1, -0.2, 0.3]), np.zeros(3)
-    kl = gaussian_kl(mu0, c0, mu1, c1)
-    assert gaussian_kl(mu0, c0, mu0, c0) == pytest.approx(0, abs=1e-12)
-    n = 200_000
-    z = mu0 + rng.standard_normal((n, 3)) @ np.linalg.cholesky(c0).T
-
-    def logpdf(z, mu, c):
-        d = z - mu
-        return -0.5 * (np.einsum("ni,ij,nj->n", d, np.linalg.inv(c), d)
-                       + np.linalg.slogdet(2 * np.pi * c)[1])
-
-    diff = logpdf(z, mu0, c0) - logpdf(z, mu1, c1)
-    se = diff.std() / np.sqrt(n)
-    assert abs(diff.mean() - kl) < 4 * se
-
-
-def test_ve_start_kl_matches_general_kl():
-    lam = np.arange(1.0, 6.0)
-    for T in (0.5, 2.0, 10.0):
-        general = gaussian_kl(np.zeros(5), np.diag(lam + T**2), np.zeros(5), T**2 * np.eye(5))
-        assert ve_start_kl(lam, T) == pytest.approx(general, rel=1e-10)
-    assert ve_start_kl(np.zeros(4), 1.0) == 0.0
-    # grows with D for a spectrum that grows with D, falls with T
-    assert ve_start_kl(np.arange(1.0, 21), 5) > ve_start_kl(np.arange(1.0, 11), 5)
-    assert ve_start_kl(lam, 10) < ve_start_kl(lam, 5)
-    with pytest.raises(ValueError, match="eigenvalues"):
-        ve_start_kl([-1.0], 1.0)
-    with pytest.raises(ValueError, match="cov1"):
-        gaussian_kl(np.zeros(2), np.eye(2), np.zeros(2), np.diag([1.0, 0.0]))
-    with pytest.raises(ValueError, match="mu1"):
-        gaussian_kl(np.zeros(2), np.eye(2), np.zeros(3), np.eye(2))
+        tr.train_lowrank_denoiser(x[:, :3], 1, 4, VP, np.random.default_rng(0))

@@ -9,8 +9,10 @@ import course_utils as cu
 from course_utils._validation import (
     as_float_array,
     as_points,
+    check_bases,
     check_orthonormal,
     check_psd,
+    check_rng,
     check_scalar,
     check_weights,
 )
@@ -167,6 +169,33 @@ def test_low_rank_errors():
         cu.GaussianMixture.low_rank([e[:, :1], e[:, 1:2]], variances=[[1.0], [-1.0]])
 
 
+def test_check_rng_is_the_one_rng_check():
+    rng = np.random.default_rng(0)
+    assert check_rng(rng) is rng
+    with pytest.raises(ValueError, match="seed_rng must be a numpy.random.Generator.*got int"):
+        check_rng(0, "seed_rng")
+    # every public function with an rng argument goes through it (same message)
+    from course_utils.pca import random_orthonormal
+
+    for call in (lambda: cu.forward_process(np.zeros(2), [1.0], rng=1),
+                 lambda: random_orthonormal(3, 2, rng=None),
+                 lambda: cu.initial_noise(cu.VE(), 2, 2, rng=np.random.RandomState(0))):
+        with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
+            call()
+
+
+def test_check_bases():
+    e = np.eye(4)
+    us = check_bases(np.stack([e[:, :2], e[:, 2:]]))  # a (K, D, P) array is accepted
+    assert len(us) == 2 and us[1].shape == (4, 2)
+    with pytest.raises(ValueError, match="bases must be a non-empty list"):
+        check_bases([])
+    with pytest.raises(ValueError, match=r"learned\[1\]"):
+        check_bases([e[:, :2], np.ones((4, 2))], "learned")
+    with pytest.raises(ValueError, match=r"bases\[0\]"):
+        check_bases([e[:, :2]], dim=3)
+
+
 def test_sample_errors(gmm):
     with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
         gmm.sample(3, rng=0)
@@ -194,6 +223,23 @@ def test_noised_and_logpdf_errors(gmm, low_rank):
 
 
 # -- denoisers -------------------------------------------------------------------------
+def test_every_mixture_argument_goes_through_check_mixture():
+    import importlib
+
+    from course_utils import diffusion
+    from course_utils.mixtures import check_mixture
+
+    entropy = importlib.import_module("course_utils.entropy")  # cu.entropy is the function H(p)
+
+    with pytest.raises(ValueError, match="prior must be a GaussianMixture, got str"):
+        check_mixture("x", "prior")
+    for call in (lambda: diffusion.mixture_moments(None), lambda: diffusion.density_grid(None, 1.0),
+                 lambda: entropy.mixture_entropy_bounds(None, 1.0),
+                 lambda: entropy.mixture_entropy_mc(None, [1.0], 10, np.random.default_rng(0))):
+        with pytest.raises(ValueError, match="gmm must be a GaussianMixture, got NoneType"):
+            call()
+
+
 @pytest.mark.parametrize("fn", [cu.posterior_mean, cu.responsibilities, cu.score])
 def test_denoiser_input_errors(fn, gmm):
     x = np.zeros((4, D))
@@ -364,3 +410,24 @@ def test_initial_noise_and_ddim_step_errors():
         cu.ddim_step(np.zeros(D), np.zeros(D), 1.1, 0.5, cu.VP())
     with pytest.raises(ValueError, match="t must be a real number"):
         cu.ddim_step(np.zeros(D), np.zeros(D), [0.5, 0.6], 0.1, cu.VE())
+
+
+def test_check_spectrum():
+    from course_utils._validation import check_spectrum
+
+    np.testing.assert_array_equal(check_spectrum([0.0, 2.0]), [0.0, 2.0])
+    with pytest.raises(ValueError, match="eigenvalues must be >= 0"):
+        check_spectrum([1.0, -0.5])
+    with pytest.raises(ValueError, match="lam must have at least one entry"):
+        check_spectrum([], "lam")
+    with pytest.raises(ValueError, match="eigenvalues must be 1-D"):
+        check_spectrum(np.ones((2, 2)))
+    # the chapters' eigenvalue arguments all go through it
+    from course_utils.pca import linear_mmse
+    from course_utils.sampler_analysis import ve_factor_limit
+
+    for call in (lambda: linear_mmse([-1.0], 1.0), lambda: cu.ve_start_kl([-1.0], 1.0),
+                 lambda: cu.eigen_contraction_factors(-1.0, 1.0),
+                 lambda: ve_factor_limit(np.array([[1.0, -1.0]]), 1.0)):
+        with pytest.raises(ValueError, match="must be >= 0 \\(a covariance spectrum\\)"):
+            call()

@@ -86,3 +86,16 @@ def test_small_multiples():
     assert len(lines) == 2 and all("K=" in s for s in lines)
     assert len(fig.axes) == 5  # 2 x 2 panels + one colour bar
     plt.close(fig)
+
+
+def test_line_bases_are_unit_lines_at_the_documented_angles():
+    # both 2-D line widgets (chapters 3 and 6) build their bases with _core.unit_lines
+    from course_utils.widgets import vp as wvp
+    from course_utils.widgets._core import unit_lines
+
+    for K in (1, 2, 3, 4):
+        for bases, first in ((wg.line_bases(K), np.pi / 8), (wvp.line_bases(K), 0.3)):
+            assert len(bases) == K and all(u.shape == (2, 1) for u in bases)
+            ang = np.array([np.arctan2(u[1, 0], u[0, 0]) for u in bases])
+            np.testing.assert_allclose(ang, first + np.pi * np.arange(K) / K, atol=1e-12)
+    np.testing.assert_allclose(unit_lines([0.0, np.pi / 2])[1], [[0.0], [1.0]], atol=1e-15)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import as_float_array, check_psd, check_scalar
-from ..gaussians import ve_start_kl
+from ..entropy import ve_start_kl
 from ..schedules import VP
 from ._core import Verdict, close_enough
 
@@ -21,7 +21,7 @@ def _missing(answer, what):
 
 
 def vp_covariance(cov, t):
-    """Cov(x_t) = alpha_t^2 Cov(x) + sigma_t^2 I under VP (chapter 6, eq. 20-21)."""
+    """Cov(x_t) = alpha_t^2 Cov(x) + sigma_t^2 I under VP (chapter 6, the seed's VP schedule)."""
     lam, _ = check_psd(cov, "cov")
     c = np.asarray(cov, dtype=float)
     t = float(VP().check_t(t))
@@ -39,7 +39,7 @@ def check_vp_covariance(answer, cov=((2.0, 0.0), (0.0, 0.5)), t=0.6) -> Verdict:
 
 def ddim_coefficients(t, s, schedule=None):
     """(sigma_s / sigma_t, alpha_s - (sigma_s / sigma_t) alpha_t): the DDIM weights on the
-    current iterate and on the denoiser output (source eq. 22)."""
+    current iterate and on the denoiser output (the seed's DDIM update)."""
     sched = VP() if schedule is None else schedule
     t = float(sched.check_t(t, "t"))
     s = float(sched.check_t(s, "s"))

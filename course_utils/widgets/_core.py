@@ -15,6 +15,12 @@ import time
 import numpy as np
 
 
+def unit_lines(angles) -> list[np.ndarray]:
+    """One (2, 1) orthonormal basis [cos a, sin a]^T per angle: the lines of the 2-D mixtures
+    (1/K) sum_k N(0, u_k u_k^T) that the chapter-3 and chapter-6 widgets draw (numpy only)."""
+    return [np.array([[np.cos(a)], [np.sin(a)]]) for a in np.asarray(angles, dtype=float)]
+
+
 def slider(description: str, values, value=None, fmt: str | None = None):
     """A slider over an explicit grid of values (what ``compute`` is tested on)."""
     import ipywidgets as w

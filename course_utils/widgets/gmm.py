@@ -18,6 +18,7 @@ import numpy as np
 from .._validation import check_scalar
 from ..denoisers import attention_denoiser, attention_weights
 from ..linear import eigen_contraction_factors
+from ._core import unit_lines
 
 T_VALUES = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 K_VALUES = (1, 2, 3, 4, 5, 6)
@@ -38,8 +39,7 @@ def line_angles(K):
 
 def line_bases(K):
     """The K orthonormal bases u_k (2, 1) of the lines, as a list (for attention_* calls)."""
-    th = line_angles(K)
-    return [np.array([[np.cos(a)], [np.sin(a)]]) for a in th]
+    return unit_lines(line_angles(K))
 
 
 def _grid():

@@ -1,8 +1,8 @@
 """Chapter 6 widget: VE against VP sampling of a 2-D mixture of K lines, at L steps.
 
-Compute (numpy only): ``vp_sampler_view(schedule, grid, L, K)`` runs the DDIM sampler
-(source eq. 22) with the exact low-rank denoiser on n = N_POINTS starting points and returns the
-samples, their quality numbers and the sampler's mean squared norm along the path.
+Compute (numpy only): ``vp_sampler_view(schedule, grid, L, K)`` runs the sampler
+with the seed's DDIM update and the exact low-rank denoiser on n = N_POINTS starting points and
+returns the samples, their quality numbers and the sampler's mean squared norm along the path.
 View: ``build_vp_sampler()`` (sliders L and K, toggles for the schedule and the grid).
 """
 
@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..gaussians import ve_start_kl
+from ..entropy import ve_start_kl
+from ..sampler_analysis import (
+    component_fractions,
+    direction_energy,
+    nearest_subspace,
+    subspace_distance,
+)
 from ..sampling import initial_noise, sample
 from ..schedules import VE, VP
-from ..training import subspace_statistics
+from ._core import unit_lines
 
 SCHEDULES = ("VE", "VP")
 GRIDS = ("uniform", "exponential")
@@ -29,8 +35,7 @@ def line_bases(K):
     """K unit vectors (2, 1) at angles 0.3 + pi k / K: the data (1/K) sum_k N(0, u_k u_k^T)."""
     if K not in K_VALUES:
         raise ValueError(f"K must be one of {K_VALUES}, got {K!r}")
-    ang = 0.3 + np.pi * np.arange(K) / K
-    return [np.array([[np.cos(a)], [np.sin(a)]]) for a in ang]
+    return unit_lines(0.3 + np.pi * np.arange(K) / K)
 
 
 def make_schedule(schedule):
@@ -60,7 +65,7 @@ def _fast_denoiser(bases, sched):
 
 
 def vp_sampler_view(schedule="VP", grid="uniform", L=20, K=3):
-    """Samples of the DDIM sampler for a 2-D mixture of K lines (chapter 6, source eq. 22).
+    """Samples of the DDIM sampler for a 2-D mixture of K lines (chapter 6, the seed's DDIM update).
 
     Returns a dict with ``samples`` (n, 2), ``labels``, ``residual`` (mean distance to the
     nearest line), ``fractions`` (K,), ``energy`` (K,) (1 is right), ``times`` (L+1,),
@@ -81,7 +86,6 @@ def vp_sampler_view(schedule="VP", grid="uniform", L=20, K=3):
     denoiser = _fast_denoiser(bases, sched)
 
     out, path = sample(denoiser, sched, x0, grid=ts, return_path=True)
-    stats = subspace_statistics(bases, out)
     cov = sum(u @ u.T for u in bases) / K  # Cov(x) of the mixture
     a, s = sched.alpha(ts), sched.sigma(ts)
     # The true x_T = alpha_T x + sigma_T g; its Gaussian part N(0, alpha_T^2 Cov + sigma_T^2 I).
@@ -97,10 +101,10 @@ def vp_sampler_view(schedule="VP", grid="uniform", L=20, K=3):
         "K": K,
         "bases": bases,
         "samples": out,
-        "labels": stats["labels"],
-        "residual": float(stats["residual"].mean()),
-        "fractions": stats["fractions"],
-        "energy": stats["energy"],
+        "labels": nearest_subspace(out, bases),
+        "residual": float(subspace_distance(out, bases).mean()),
+        "fractions": component_fractions(out, bases),
+        "energy": direction_energy(out, bases),
         "times": ts,
         "path_sq": (path * path).sum(axis=2).mean(axis=1),
         "true_sq": a * a * 1.0 + D * s * s,
