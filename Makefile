@@ -26,7 +26,7 @@ LINT_PATHS := $(wildcard course_utils tests benchmarks scripts conftest.py) \
 # JupyterLab refuses to run as root unless told to (containers, CI).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: help venv setup lab test lint pairing hygiene unit nbval browser execute bench slides book \
+.PHONY: help venv setup lab test test-lowest lint pairing hygiene unit nbval browser execute bench slides book \
 	doctor constraints clean distclean check-timeout
 
 help:  ## list the targets
@@ -162,6 +162,14 @@ slides: $(STAMP)  ## one reveal.js deck per chapter in _build/slides/ (opens off
 book: $(STAMP)  ## the whole course as a static HTML book in _build/book/_build/html/ (offline)
 	$(BIN)/python scripts/build_book.py --out _build/book
 
+test-lowest: check-timeout  ## unit tests with the lowest dependency versions pyproject allows (.venv-lowest)
+	@[ -x .venv-lowest/bin/python ] || $(PYTHON) -m venv .venv-lowest
+	.venv-lowest/bin/python -m pip install --quiet --disable-pip-version-check \
+	  -c constraints-lowest.txt -e '.[test]'
+	$(TIMEOUT) $(CHECK_TIMEOUT) .venv-lowest/bin/pytest -p no:cacheprovider \
+	  --ignore=tests/test_static_builds.py --ignore=tests/test_check_notebooks.py \
+	  --ignore=tests/test_doctor.py --ignore=tests/test_packaging.py
+
 doctor: $(STAMP)  ## versions, widget front end, notebook sync, and what to do about each problem
 	$(BIN)/python -m course_utils doctor
 
@@ -177,4 +185,4 @@ clean:  ## remove caches and build outputs (keeps .venv)
 	  -type d -print0 | xargs -0 rm -rf
 
 distclean: clean  ## clean, and remove .venv
-	rm -rf .venv
+	rm -rf .venv .venv-lowest
