@@ -18,38 +18,49 @@ from .mixtures import _softmax, check_mixture
 from .schedules import VE, check_schedule
 
 
-def posterior_mean(gmm, x_t, t, schedule=None):
+def _check_dtype(dtype):
+    if dtype not in (np.float64, np.float32, "float64", "float32"):
+        raise ValueError(f"dtype must be numpy.float64 or numpy.float32, got {dtype!r}")
+    return np.dtype(dtype).type
+
+
+def posterior_mean(gmm, x_t, t, schedule=None, dtype=np.float64):
     """Bayes-optimal denoiser E[x | x_t] for a Gaussian mixture (chapter 3, source eq. 8).
 
     ``x_t`` has shape (n, D) or (D,); ``t`` is a scalar or one value per point. At t = 0 the
-    result is x_t itself (no noise, nothing to remove).
+    result is x_t itself (no noise, nothing to remove). ``dtype=np.float32`` runs the large
+    matrix products in single precision (about twice as fast at D >= 64, relative error about
+    1e-5 for moderate t); the result is float64 either way.
     """
     gmm = check_mixture(gmm)
+    dtype = _check_dtype(dtype)
     pts, single = as_points(x_t, "x_t", gmm.D)
     a, s2 = gmm._alpha_sigma2(t, schedule, pts.shape[0])
     out = pts.copy()
     noisy = np.broadcast_to(np.asarray(s2) > 0, (pts.shape[0],))
     if np.all(noisy):
-        gmm._logits(pts, a, s2, out_mean=out)
+        gmm._logits(pts, a, s2, out_mean=out, dtype=dtype)
     elif np.any(noisy):
         sub = np.empty((int(noisy.sum()), gmm.D))
         pick = (lambda v: v[noisy]) if np.ndim(s2) == 1 else (lambda v: v)
-        gmm._logits(pts[noisy], pick(a), pick(s2), out_mean=sub)
+        gmm._logits(pts[noisy], pick(a), pick(s2), out_mean=sub, dtype=dtype)
         out[noisy] = sub
     return out[0] if single else out
 
 
-def responsibilities(gmm, x_t, t, schedule=None):
+def responsibilities(gmm, x_t, t, schedule=None, dtype=np.float64):
     """Posterior weights Pr[y = k | x_t] over the K components, shape (n, K) or (K,).
 
     These are the softmax weights of source eq. 8: w_k proportional to
     pi_k phi(x_t; alpha mu_k, alpha^2 Sigma_k + sigma^2 I), computed by log-sum-exp.
+    ``dtype`` as in ``posterior_mean``.
     """
     gmm = check_mixture(gmm)
+    dtype = _check_dtype(dtype)
     pts, single = as_points(x_t, "x_t", gmm.D)
     a, s2 = gmm._alpha_sigma2(t, schedule, pts.shape[0])
     gmm._check_nondegenerate(s2, "responsibilities")
-    w = _softmax(gmm._logits(pts, a, s2))
+    w = _softmax(gmm._logits(pts, a, s2, dtype=dtype))
     return w[0] if single else w
 
 

@@ -168,14 +168,15 @@ class GaussianMixture:
         out = (m + np.log(np.exp(c - m).sum(axis=1, keepdims=True)))[:, 0]
         return out[0] if np.ndim(x) == 1 else out
 
-    def denoiser(self, schedule=None):
-        """The exact Bayes-optimal denoiser as a callable ``(x_t, t) -> E[x | x_t]``."""
+    def denoiser(self, schedule=None, dtype=np.float64):
+        """The exact Bayes-optimal denoiser as a callable ``(x_t, t) -> E[x | x_t]``
+        (``dtype=np.float32``: faster single-precision products, see ``posterior_mean``)."""
         from .denoisers import posterior_mean
 
         schedule = VE() if schedule is None else check_schedule(schedule)
 
         def bayes_denoiser(x_t, t):
-            return posterior_mean(self, x_t, t, schedule)
+            return posterior_mean(self, x_t, t, schedule, dtype=dtype)
 
         bayes_denoiser.schedule = schedule
         return bayes_denoiser
@@ -200,11 +201,14 @@ class GaussianMixture:
     def _block_size(self):
         return max(256, _BLOCK_ELEMENTS // max(self._V.shape[1], self.D))
 
-    def _logits(self, x, a, s2, out_mean=None):
+    def _logits(self, x, a, s2, out_mean=None, dtype=np.float64):
         """Log of pi_k phi(x; a mu_k, a^2 Sigma_k + s2 I) up to -D/2 log(2 pi), shape (n, K).
 
         With ``out_mean`` (n, D) given, also writes the posterior mean E[x_0 | x_t = x] there
         (source eq. 8 in its alpha/sigma form). ``a`` and ``s2`` are scalars or (n,) arrays.
+        ``dtype=np.float32`` runs the two large matrix products (and the work on their
+        (n, R) results) in single precision, about twice as fast; everything else, and the
+        results, stay float64.
         """
         n = x.shape[0]
         logits = np.empty((n, self.K))
@@ -215,14 +219,14 @@ class GaussianMixture:
             prep = None
         else:
             a, s2 = float(a), float(s2)
-            prep = self._prepare(a, s2, want_mean=out_mean is not None)
+            prep = self._prepare(a, s2, want_mean=out_mean is not None, dtype=dtype)
         step = self._block_size()
         for i0 in range(0, n, step):
             sl = slice(i0, min(n, i0 + step))
             ab = a[sl, None] if per_point else a
             sb = s2[sl, None] if per_point else s2
             self._block(x[sl], ab, sb, logits[sl], None if out_mean is None else out_mean[sl],
-                        prep)
+                        prep, dtype)
         return logits
 
     def _reduce(self, cols):
@@ -239,7 +243,7 @@ class GaussianMixture:
             logdet = logdet + (self.D - self.ranks) * np.log(s2)
         return logdet
 
-    def _prepare(self, a, s2, want_mean):
+    def _prepare(self, a, s2, want_mean, dtype=np.float64):
         """Fold one noise level into the stacked basis (scalar a, s2): O(D R), once per call.
 
         With d = a^2 lambda + s2 the noised eigenvalues, the scaled coordinates
@@ -250,30 +254,33 @@ class GaussianMixture:
         d = (a * a) * self._lam + s2
         sqrt_d = np.sqrt(d)
         prep = {
-            "Vs": self._V / sqrt_d,
-            "bias": -a * self._Vmu / sqrt_d,
+            "Vs": (self._V / sqrt_d).astype(dtype, copy=False),
+            "bias": (-a * self._Vmu / sqrt_d).astype(dtype, copy=False),
             "sqrt_d": sqrt_d,
             "logdet": self._logdet(d, s2),
         }
         if want_mean:
-            prep["Vout"] = ((a * self._lam) / sqrt_d)[:, None] * self._V.T
+            prep["Vout"] = (((a * self._lam) / sqrt_d)[:, None] * self._V.T).astype(dtype,
+                                                                               copy=False)
         return prep
 
-    def _block(self, xb, a, s2, logits_out, mean_out, prep):
+    def _block(self, xb, a, s2, logits_out, mean_out, prep, dtype=np.float64):
         # Scaled coordinates zs of y_k = x - a mu_k in component k's eigenbasis, divided by
         # sqrt(a^2 lambda + s2), for every k at once: one GEMM onto the K bases side by side.
+        xg = xb if dtype == np.float64 else xb.astype(dtype)  # the GEMM operand
         if prep is not None:  # one noise level for the block: scalings live in the matrices
-            zs = xb @ prep["Vs"]
+            zs = xg @ prep["Vs"]
             zs += prep["bias"]
             sqrt_d, logdet, row_coef = prep["sqrt_d"], prep["logdet"], None
         else:  # one noise level per point
             d = (a * a) * self._lam + s2  # (m, R)
             sqrt_d = np.sqrt(d)
-            zs = (xb @ self._V - a * self._Vmu) / sqrt_d
+            zs = ((xg @ self._V.astype(dtype, copy=False) - a * self._Vmu) / sqrt_d).astype(
+                dtype, copy=False)
             logdet = self._logdet(d, s2)
             row_coef = (a * self._lam) / sqrt_d
         zs2 = zs * zs
-        maha = self._reduce(zs2)  # (m, K): sum over each basis of (v^T y)^2 / d
+        maha = self._reduce(zs2).astype(np.float64)  # (m, K): sum over bases of (v^T y)^2 / d
         if np.any(self._low_rank):
             # Woodbury: off a low-rank basis the noised covariance is s2 I (s2 > 0 here,
             # since t = 0 is refused for degenerate mixtures), so it adds ||residual||^2 / s2
@@ -284,17 +291,19 @@ class GaussianMixture:
         if mean_out is None:
             return
         w = _softmax(logits_out)
+        wg = w.astype(zs.dtype, copy=False)
         # E[x | x_t, k] = mu_k + V_k diag(a lambda / d) V_k^T (x_t - a mu_k), weighted by w_k
         if self._equal_ranks:
             m = zs.shape[0]
-            zw = (zs.reshape(m, self.K, -1) * w[:, :, None]).reshape(m, -1)
+            zw = (zs.reshape(m, self.K, -1) * wg[:, :, None]).reshape(m, -1)
         else:
-            zw = zs * w[:, self._col_comp]
+            zw = zs * wg[:, self._col_comp]
         np.matmul(w, self.means, out=mean_out)
         if row_coef is None:
             mean_out += zw @ prep["Vout"]
         else:
-            mean_out += (zw * row_coef) @ self._V.T
+            mean_out += (zw * row_coef.astype(zw.dtype, copy=False)) @ self._V.T.astype(
+                zw.dtype, copy=False)
 
     def _residual_sq(self, xb, a, zs, z2, sqrt_d, lr):
         """||y_k - U_k U_k^T y_k||^2 with y_k = x - a mu_k, for the low-rank components lr.
