@@ -145,8 +145,7 @@ execute: $(STAMP) check-timeout  ## rerun notebooks from their .py and store the
 	  done; \
 	  if [ $$rc -eq 124 ]; then echo "error: $$nb timed out twice (EXEC_TIMEOUT=$(EXEC_TIMEOUT) s)" >&2; exit 124; fi; \
 	  if [ $$rc -ne 0 ]; then echo "error: executing $$nb failed (exit $$rc)" >&2; exit $$rc; fi; \
-	  $(BIN)/python -c 'import sys, nbformat; p = sys.argv[1]; nb = nbformat.read(p, as_version=4); \
-	    nb.metadata.pop("widgets", None) is None or nbformat.write(nb, p)' "$$nb"; \
+	  $(BIN)/python scripts/tidy_notebook.py "$$nb"; \
 	done
 
 # ---------------------------------------------------------------- tools
