@@ -55,9 +55,22 @@ def toggle(description: str, options, value=None):
 
 
 def render_png(fig) -> bytes:
+    """The figure as PNG bytes. Light compression: a few kB larger, a few ms faster per move
+    (drawing the text of the axes is most of what remains)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
     return buf.getvalue()
+
+
+def _lean_ticks(fig, nbins=5):
+    """At most ``nbins`` labelled ticks on every default linear axis: drawing tick-label text
+    is most of a redraw's cost, and a slider figure reads fine with fewer labels."""
+    from matplotlib.ticker import AutoLocator, MaxNLocator
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_locator()) is AutoLocator:
+                axis.set_major_locator(MaxNLocator(nbins=nbins))
 
 
 class InteractiveFigure:
@@ -88,6 +101,7 @@ class InteractiveFigure:
         FigureCanvasAgg(self.fig)
         self.data = compute(**self.values())
         self.state = setup(self.fig, self.data)
+        _lean_ticks(self.fig)
         # Lay the figure out once, then freeze the layout: with a layout engine attached
         # (tight_layout, constrained) every savefig would draw the figure twice.
         self.fig.canvas.draw()

@@ -161,7 +161,7 @@ def update_view(state, data):
         bar.set_y(state["ax2"].get_ylim()[0])
         bar.set_color(PALETTE["blue"] if data["eigenvalues"][i] > 0 else PALETTE["orange"])
     state["level"].set_ydata([data["noise_level"], data["noise_level"]])
-    state["ax2"].set_title(f"t={t:g}: per direction (orange: lambda_i = 0)")
+    state["ax2"].set_title(f"t={t:g}: per direction (orange: $\\lambda_i=0$)")
 
 
 STATIC_SETTINGS = ((0.03, 2), (0.3, 2), (3.0, 2))
