@@ -32,6 +32,9 @@ MATHJAX_FONTS = (
 # the two UMD files directly; they define the globals Reveal and RevealNotes, and this
 # three-line shim hands them to the template's require([...], callback) call.
 LOCAL_LOADER = (
+    # a slide taller than the screen scrolls instead of being cut off
+    "<style>.reveal .slides > section, .reveal .slides > section > section "
+    "{ max-height: 100%; overflow-y: auto !important; }</style>\n"
     '<script src="reveal.js/dist/reveal.js"></script>\n'
     '<script src="reveal.js/plugin/notes/notes.js"></script>\n'
     "<script>function require(config, deps, callback) "
