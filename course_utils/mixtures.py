@@ -181,6 +181,17 @@ class GaussianMixture:
         bayes_denoiser.schedule = schedule
         return bayes_denoiser
 
+    def condition(self, A, y, noise_std) -> GaussianMixture:
+        """The posterior mixture of x given one measurement y = A x + noise_std * w,
+        w ~ N(0, I) (chapter 8): weights, means and covariances in closed form.
+
+        ``A`` has shape (m, D), ``y`` shape (m,), ``noise_std`` > 0. See
+        ``course_utils.inference.condition_mixture``, which implements it.
+        """
+        from .inference import condition_mixture
+
+        return condition_mixture(self, A, y, noise_std)
+
     # -- the computational core ---------------------------------------------------------
     def _alpha_sigma2(self, t, schedule, n):
         schedule = VE() if schedule is None else check_schedule(schedule)
