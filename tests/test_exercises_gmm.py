@@ -18,6 +18,21 @@ def test_contraction_factors():
     assert f"{right[0]:.3f}" not in repr(ex.check_contraction_factors([0, 0, 0, 0]))
 
 
+def test_repetitions():
+    lam = np.array(ex.EX1_EIGENVALUES)
+    f_max = (lam / (lam + ex.EX1_T**2)).max()
+    n = int(np.ceil(np.log(ex.EX1_SHRINK) / np.log(1 / f_max)))
+    assert f_max**n <= 1 / ex.EX1_SHRINK < f_max ** (n - 1)
+    assert ex.check_repetitions(n)
+    assert ex.check_repetitions(float(n))
+    assert not ex.check_repetitions(n - 1)  # not enough
+    assert not ex.check_repetitions(n + 1)  # enough, not the smallest
+    assert not ex.check_repetitions(n + 0.5)
+    assert not ex.check_repetitions("many")
+    assert not ex.check_repetitions(None)
+    assert str(n) not in repr(ex.check_repetitions(0))
+
+
 def test_smw_coefficients():
     def right(t):
         return 1 / t**2, -1 / (t**2 * (1 + t**2))

@@ -84,7 +84,13 @@ def test_small_multiples():
 
     fig, lines = wg.plot_gmm_small_multiples(((0.3, 2), (2.0, 4)))
     assert len(lines) == 2 and all("K=" in s for s in lines)
-    assert len(fig.axes) == 5  # 2 x 2 panels + one colour bar
+    assert len(fig.axes) == 7  # 2 x (2 + 1) panels + one colour bar
+    # the factor panel has one bar per eigenvalue and setting (the contraction factors)
+    bars = [p for p in fig.axes[2].patches]
+    assert len(bars) == 2 * len(wg.SPECTRUM)
+    lam = np.array(wg.SPECTRUM)
+    expected = np.concatenate([lam / (lam + t * t) for t in (0.3, 2.0)])
+    np.testing.assert_allclose(sorted(b.get_height() for b in bars), sorted(expected))
     plt.close(fig)
 
 

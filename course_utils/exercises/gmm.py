@@ -13,6 +13,7 @@ from ._core import Verdict, close_enough
 # Exercise 1: contraction factors of a single Gaussian (chapter 3, eq. 9)
 EX1_EIGENVALUES = (9.0, 4.0, 1.0, 0.0)
 EX1_T = 2.0
+EX1_SHRINK = 1000.0  # part 2: repetitions that shrink ||x - mu|| by this factor at worst
 
 # Exercise 3: the unequal-weight, unequal-rank correction (fact 5)
 EX3_WEIGHTS = (0.5, 0.3, 0.2)
@@ -48,6 +49,29 @@ def check_contraction_factors(answer) -> Verdict:
     return close_enough(answer, expected, rtol=1e-6, atol=1e-9, name="factors",
                         hint="Each factor is the variance of the signal over the variance of "
                              "signal plus noise in that direction.")
+
+
+def check_repetitions(answer) -> Verdict:
+    """Exercise 1, part 2: the smallest whole number n of fixed-t repetitions with
+    f_max^n <= 1 / EX1_SHRINK, where f_max is the largest factor (chapter 3, eq. 9)."""
+    v = _none(answer, "a whole number of repetitions")
+    if v is not None:
+        return v
+    try:
+        a = float(answer)
+    except (TypeError, ValueError):
+        return Verdict(False, "the number of repetitions should be a number.")
+    if not np.isfinite(a) or a != int(a):
+        return Verdict(False, "give a whole number of repetitions.")
+    lam = np.array(EX1_EIGENVALUES)
+    f_max = (lam / (lam + EX1_T**2)).max()
+    n = int(a)
+    if n >= 1 and f_max**n <= 1 / EX1_SHRINK < f_max ** (n - 1):
+        return Verdict(True, "the smallest number of repetitions that is enough.")
+    if n >= 1 and f_max**n <= 1 / EX1_SHRINK:
+        return Verdict(False, "enough, but not the smallest number.")
+    return Verdict(False, "not enough yet: the worst case is the direction with the largest "
+                          "factor, shrunk by that factor at every repetition.")
 
 
 def check_smw_coefficients(answer) -> Verdict:

@@ -155,7 +155,7 @@ def setup_view(fig, data):
     ax_b.set_xlabel(r"eigenvalue $\lambda_i$ of $\Sigma$")
     ax_b.set_ylabel(r"factor $\lambda_i/(\lambda_i+t^2)$")
     title_b = ax_b.set_title("")
-    bar_text = [ax_b.text(p, 0.0, "", ha="center", va="bottom", fontsize=9) for p in pos]
+    bar_text = [ax_b.text(p, 0.0, "", ha="center", va="bottom", fontsize="small") for p in pos]
 
     img = ax_a.imshow(
         data["probe_weights"], aspect="auto", origin="upper", vmin=0.0, vmax=1.0,
@@ -201,7 +201,7 @@ def update_view(state, data):
     state["peaks"].set_offsets(np.column_stack([np.arange(1, K + 1),
                                                 np.degrees(data["angles"])]))
     tf, tb, ta = state["titles"]
-    tf.set_text(f"field: arrow x_t -> denoised (dot), t = {data['t']:g}")
+    tf.set_text(f"field $x_t\\to\\bar x^*$ (dot), t = {data['t']:g}")
     tb.set_text(f"single-Gaussian factors, t = {data['t']:g}")
     ta.set_text(f"weights at |x_t| = {PROBE_RADIUS:g}, K = {K}")
 
@@ -221,40 +221,57 @@ def build_gmm_widget(t=T_DEFAULT, K=K_DEFAULT):
 WIDGETS = {"gmm_denoiser": build_gmm_widget}
 
 
-def plot_gmm_small_multiples(settings=((0.2, 3), (0.75, 3), (3.0, 3), (0.75, 5))):
-    """Static fallback: field (top row) and attention map (bottom row) at a few (t, K).
+def _fraction(v):
+    """Tick label of an eigenvalue: 4, 1, 1/4, 1/16, 0."""
+    return f"1/{1 / v:g}" if 0 < v < 1 else f"{v:g}"
 
-    Returns the figure and one summary line per panel (from the same compute function).
+
+def _static_arrow_mask():
+    """Every other grid point (a 6 x 6 grid that avoids the origin): an uncluttered field."""
+    idx = np.arange(GRID_N)
+    keep = (idx % 2 == 0)
+    return (keep[:, None] & keep[None, :]).ravel()
+
+
+def plot_gmm_small_multiples(settings=((0.2, 3), (0.75, 3), (2.0, 3))):
+    """Static fallback with the widget's three panels: the field at each (t, K) (top row, one
+    panel per setting, arrows with visible heads on a coarser grid), the attention map of each
+    setting (bottom row), and the single-Gaussian contraction factors at every t of the
+    settings (top right, grouped bars).
+
+    Returns the figure and one summary line per setting (from the same compute function).
     """
     import matplotlib.pyplot as plt
 
-    from ..plotting import component_colors
+    from ..plotting import CYCLE, component_colors
 
     n = len(settings)
     kmax = max(K_VALUES)
     colors = component_colors(kmax)
-    fig, axes = plt.subplots(2, n, figsize=(3.3 * n, 6.6),
-                             gridspec_kw={"height_ratios": [1.0, 0.8], "hspace": 0.38})
-    axes = np.asarray(axes).reshape(2, n)
-    lines = []
+    fig, axes = plt.subplots(2, n + 1, figsize=(2.45 * (n + 1), 5.2),
+                             gridspec_kw={"height_ratios": [1.0, 0.75]}, layout="constrained")
+    axes = np.asarray(axes).reshape(2, n + 1)
+    keep = _static_arrow_mask()
+    lines, datas = [], []
     for j, (t, K) in enumerate(settings):
         d = compute_gmm_field(t, K)
+        datas.append(d)
         lines.append(summary(d))
         ax = axes[0, j]
         for k, a in enumerate(d["angles"]):
             r = EXTENT * 1.4
             ax.plot([-r * np.cos(a), r * np.cos(a)], [-r * np.sin(a), r * np.sin(a)],
-                    color=colors[k], lw=2.5, alpha=0.55)
-        x = d["x"]
-        ax.quiver(x[:, 0], x[:, 1], d["arrows"][:, 0], d["arrows"][:, 1], d["winner"],
+                    color=colors[k], lw=2.0, alpha=0.5)
+        x, arr = d["x"][keep], d["arrows"][keep]
+        ax.quiver(x[:, 0], x[:, 1], arr[:, 0], arr[:, 1], d["winner"][keep],
                   cmap=_cmap(), clim=(-0.5, kmax - 0.5), angles="xy", scale_units="xy",
-                  scale=1, width=0.007)
-        ax.scatter(d["xbar"][:, 0], d["xbar"][:, 1], s=5, color="black", zorder=3)
-        ax.set_xlim(-EXTENT - 0.3, EXTENT + 0.3)
-        ax.set_ylim(-EXTENT - 0.3, EXTENT + 0.3)
+                  scale=1, width=0.012, headwidth=3.5, headlength=4.0, headaxislength=3.5)
+        ax.set_xlim(-EXTENT - 0.4, EXTENT + 0.4)
+        ax.set_ylim(-EXTENT - 0.4, EXTENT + 0.4)
         ax.set_aspect("equal")
+        ax.set_xticks([-2, 0, 2])
+        ax.set_yticks([-2, 0, 2])
         ax.set_title(f"t = {t:g}, K = {K}")
-        ax.set_xlabel("$x_{t,1}$")
         if j == 0:
             ax.set_ylabel("$x_{t,2}$")
         ax = axes[1, j]
@@ -263,11 +280,24 @@ def plot_gmm_small_multiples(settings=((0.2, 3), (0.75, 3), (3.0, 3), (0.75, 5))
         ax.scatter(np.arange(1, K + 1), np.degrees(d["angles"]), marker="o", s=25,
                    facecolors="none", edgecolors="#D55E00", linewidths=1.3)
         ax.set_xticks(np.arange(1, K + 1))
+        ax.set_yticks([0, 90, 180])
         ax.set_xlabel("component $k$")
-        ax.set_title(f"weights (mean top {d['mean_top_weight']:.2f})")
+        ax.grid(False)
+        ax.set_title(f"mean top weight {d['mean_top_weight']:.2f}", fontsize="small")
         if j == 0:
-            ax.set_ylabel("direction of $x_t$ (deg)")
-    fig.colorbar(im, ax=axes[1, :].tolist(), label="$w_k(x_t)$", fraction=0.02, pad=0.01)
-    fig.suptitle("Denoising field of K lines (arrows coloured by the winning line) and its "
-                 "attention map", y=0.995)
+            ax.set_ylabel("angle of $x_t$ (deg)")
+    ax = axes[0, n]
+    pos = np.arange(len(SPECTRUM))
+    width = 0.8 / n
+    for j, d in enumerate(datas):
+        ax.bar(pos + (j - (n - 1) / 2) * width, d["factors"], width=width,
+               color=CYCLE[j % len(CYCLE)], label=f"t = {d['t']:g}")
+    ax.set_xticks(pos, [_fraction(v) for v in SPECTRUM])
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel(r"eigenvalue $\lambda_i$")
+    ax.set_ylabel(r"$\lambda_i/(\lambda_i+t^2)$")
+    ax.set_title("one Gaussian: factors")
+    ax.legend(fontsize="x-small", loc="upper right")
+    fig.colorbar(im, ax=axes[1, n], label="weight $w_k(x_t)$", fraction=0.5, location="left")
+    axes[1, n].axis("off")
     return fig, lines
