@@ -6,11 +6,32 @@ reader who passes the wrong thing learns what to pass instead.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 
+def _refuse_complex(value, name: str) -> None:
+    """Complex numbers would lose their imaginary part silently in a float conversion."""
+    try:
+        is_complex = np.iscomplexobj(value)
+    except (TypeError, ValueError):  # ragged or non-numeric: the conversion will say so
+        return
+    if is_complex:
+        raise TypeError(
+            f"{name} must hold real numbers, got complex values (pass z.real explicitly if "
+            "the imaginary part is meant to be dropped)"
+        )
+
+
 def as_float_array(value, name: str, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
-    """Return ``value`` as a float64 array, checking its number of dimensions and finiteness."""
+    """Return ``value`` as a float64 array, checking its number of dimensions and finiteness.
+
+    Complex input raises TypeError (a float conversion would drop the imaginary part).
+    """
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        raise ValueError(f"{name} must be an array of real numbers, got an object array")
+    _refuse_complex(value, name)
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -48,6 +69,7 @@ def check_scalar(value, name: str, *, low=None, high=None, low_open=False, integ
             raise ValueError(f"{name} must be an integer, got {value!r}")
         value = int(value)
     else:
+        _refuse_complex(value, name)
         try:
             value = float(value)
         except (TypeError, ValueError):
@@ -88,15 +110,31 @@ def check_psd(cov, name: str = "cov", dim: int | None = None) -> tuple[np.ndarra
         want = f"({dim}, {dim})" if dim is not None else "square"
         raise ValueError(f"{name} must be {want}, got shape {c.shape}")
     scale = max(np.abs(c).max(), np.finfo(float).tiny)
-    if np.abs(c - c.T).max() > 1e-8 * scale:
-        raise ValueError(f"{name} must be symmetric (max |C - C^T| = {np.abs(c - c.T).max():.3g})")
+    # Entries near the ends of the float range (|c| ~ 1e308 overflows in c + c^T): work on
+    # c / 2^e, an exact rescaling, and scale the eigenvalues back. Ordinary matrices are
+    # left untouched (bit for bit).
+    shift = 0
+    if scale > 1e150 or scale < 1e-150:
+        shift = int(np.frexp(scale)[1])
+        c = np.ldexp(c, -shift)
+        scale = np.abs(c).max()
+    asym = np.abs(c - c.T).max()
+    if asym > 1e-8 * scale:
+        raise ValueError(
+            f"{name} must be symmetric (max |C - C^T| = {np.ldexp(asym, shift):.3g})"
+        )
     lam, vecs = np.linalg.eigh(0.5 * (c + c.T))
     tol = c.shape[0] * np.finfo(float).eps * max(np.abs(lam).max(), np.finfo(float).tiny)
     if lam.min() < -max(tol, 1e-10 * scale):
         raise ValueError(
-            f"{name} must be positive semi-definite, got an eigenvalue {lam.min():.3g} < 0"
+            f"{name} must be positive semi-definite, got an eigenvalue "
+            f"{np.ldexp(lam.min(), shift):.3g} < 0"
         )
     lam = np.where(lam < tol, 0.0, lam)
+    if shift:
+        lam = np.ldexp(lam, shift)
+        if not np.all(np.isfinite(lam)):
+            raise ValueError(f"{name} has an eigenvalue beyond the float range (~1.8e308)")
     return lam, vecs
 
 
@@ -156,3 +194,26 @@ def as_like(value, name: str, like: np.ndarray, like_name: str) -> np.ndarray:
     if arr.shape != like.shape:
         raise ValueError(f"{name} must have the shape of {like_name} {like.shape}, got {arr.shape}")
     return arr
+
+
+def _machine_memory() -> int | None:
+    """Physical memory of this machine in bytes (None where the OS does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_memory(n_elements, name: str, itemsize: int = 8) -> None:
+    """Refuse, before allocating, an array of ``n_elements`` that the machine cannot hold.
+
+    ``n_elements`` may be a Python int of any size (computed from the arguments, not from
+    an allocation). The message names the argument that sets the size.
+    """
+    need = int(n_elements) * int(itemsize)
+    have = _machine_memory()
+    if have is not None and need > have:
+        raise ValueError(
+            f"{name} asks for an array of {need / 2**30:.3g} GiB, more than this machine's "
+            f"{have / 2**30:.3g} GiB of memory: use a smaller {name}"
+        )

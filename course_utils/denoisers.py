@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_float_array, as_like, as_points, check_bases, check_weights
-from .mixtures import _softmax, check_mixture
+from .mixtures import _rows, _softmax, check_mixture
 from .schedules import VE, check_schedule
 
 
@@ -38,13 +38,16 @@ def posterior_mean(gmm, x_t, t, schedule=None, dtype=np.float64):
     a, s2 = gmm._alpha_sigma2(t, schedule, pts.shape[0])
     out = pts.copy()
     noisy = np.broadcast_to(np.asarray(s2) > 0, (pts.shape[0],))
-    if np.all(noisy):
+    risky = gmm._overflow_rows(pts, a, s2) & noisy  # |x_t| huge for the noise level
+    fast = noisy & ~risky
+    if np.all(fast):
         gmm._logits(pts, a, s2, out_mean=out, dtype=dtype)
-    elif np.any(noisy):
-        sub = np.empty((int(noisy.sum()), gmm.D))
-        pick = (lambda v: v[noisy]) if np.ndim(s2) == 1 else (lambda v: v)
-        gmm._logits(pts[noisy], pick(a), pick(s2), out_mean=sub, dtype=dtype)
-        out[noisy] = sub
+    elif np.any(fast):
+        sub = np.empty((int(fast.sum()), gmm.D))
+        gmm._logits(pts[fast], *_rows(a, s2, fast), out_mean=sub, dtype=dtype)
+        out[fast] = sub
+    if np.any(risky):
+        out[risky] = gmm._careful(pts[risky], *_rows(a, s2, risky), want="mean")
     return out[0] if single else out
 
 
@@ -60,23 +63,34 @@ def responsibilities(gmm, x_t, t, schedule=None, dtype=np.float64):
     pts, single = as_points(x_t, "x_t", gmm.D)
     a, s2 = gmm._alpha_sigma2(t, schedule, pts.shape[0])
     gmm._check_nondegenerate(s2, "responsibilities")
-    w = _softmax(gmm._logits(pts, a, s2, dtype=dtype))
+    risky = gmm._overflow_rows(pts, a, s2)  # |x_t| huge for the noise level
+    if np.any(risky):
+        w = np.empty((pts.shape[0], gmm.K))
+        if not np.all(risky):
+            w[~risky] = _softmax(gmm._logits(pts[~risky], *_rows(a, s2, ~risky), dtype=dtype))
+        w[risky] = gmm._careful(pts[risky], *_rows(a, s2, risky), want="weights")
+    else:
+        w = _softmax(gmm._logits(pts, a, s2, dtype=dtype))
     return w[0] if single else w
 
 
 def score(gmm, x_t, t, schedule=None):
     """The score grad_{x_t} log p_t(x_t) of the noised mixture, for t > 0.
 
-    Computed from the posterior mean as (alpha_t E[x|x_t] - x_t) / sigma_t^2 (Tweedie,
-    chapter 2, eq. 6 rearranged), which stays accurate at large t.
+    Equal to (alpha_t E[x|x_t] - x_t) / sigma_t^2 (Tweedie, chapter 2, eq. 6 rearranged), but
+    computed from the per-component scores, sum_k w_k(x_t) (-(alpha^2 Sigma_k + sigma^2 I)^{-1}
+    (x_t - alpha mu_k)), with x_t - alpha mu_k formed directly: the Tweedie difference
+    cancels catastrophically at small t (at t = 1e-8 it returned 0 for N(mu, I)), this form
+    stays accurate from t = 1e-100 to 1e100 and for means far from 0.
     """
     gmm = check_mixture(gmm)
     schedule = VE() if schedule is None else check_schedule(schedule)
-    tt = schedule.check_t(t)
-    if np.any(tt == 0):
+    pts, single = as_points(x_t, "x_t", gmm.D)
+    a, s2 = gmm._alpha_sigma2(t, schedule, pts.shape[0])
+    if np.any(np.asarray(s2) == 0):
         raise ValueError("t must be > 0 for the score: at t = 0 it may not exist")
-    xhat = posterior_mean(gmm, x_t, t, schedule)
-    return score_from_denoiser(x_t, xhat, t, schedule)
+    out = gmm._careful(pts, a, s2, want="score")
+    return out[0] if single else out
 
 
 def _alpha_sigma_cols(t, schedule, x):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, as_points, check_rng, check_scalar
+from ._validation import as_float_array, as_points, check_memory, check_rng, check_scalar
 from .mixtures import GaussianMixture, check_mixture
 from .schedules import VE, check_schedule
 
@@ -47,6 +47,7 @@ def forward_process(x, ts, rng=None, schedule=None, g=None, return_noise=False):
     schedule = VE() if schedule is None else check_schedule(schedule)
     tt = schedule.check_t(ts, "ts")
     tt = np.atleast_1d(tt)
+    check_memory(tt.size * pts.size, "ts")
     if g is None:
         if rng is None:
             raise ValueError("rng must be given (a numpy.random.Generator) when g is not")
@@ -92,6 +93,7 @@ def density_grid(gmm, t, lim=8.0, n=100, schedule=None):
         raise ValueError(f"gmm must be 2-dimensional for a density grid, got D={gmm.D}")
     lim = check_scalar(lim, "lim", low=0, low_open=True)
     n = check_scalar(n, "n", low=2, integer=True)
+    check_memory(8 * n * n, "n")  # grid points, coordinates and densities
     check_scalar(t, "t", low=0)
     xs = np.linspace(-lim, lim, n)
     gx, gy = np.meshgrid(xs, xs)
@@ -109,7 +111,11 @@ def two_point_denoiser(x_t, t):
     """
     x = as_float_array(x_t, "x_t")
     t = check_scalar(t, "t", low=0, low_open=True)
-    return np.tanh(x / (t * t))
+    t2 = t * t
+    if t2 < np.finfo(float).tiny:  # t^2 underflows (t < 1.5e-154): divide by t twice
+        with np.errstate(over="ignore"):
+            return np.tanh(x / t / t)
+    return np.tanh(x / t2)
 
 
 def mc_posterior_mean(prior_samples, x_t, t, schedule=None, block=2**22):
@@ -126,6 +132,7 @@ def mc_posterior_mean(prior_samples, x_t, t, schedule=None, block=2**22):
     if m < 2:
         raise ValueError(f"prior_samples must have at least 2 rows, got {m}")
     pts, single = as_points(x_t, "x_t", d)
+    block = check_scalar(block, "block", low=1, integer=True)
     schedule = VE() if schedule is None else check_schedule(schedule)
     tt = float(schedule.check_t(t))
     if tt <= 0:
@@ -167,7 +174,13 @@ def finite_difference_grad(f, x, h=1e-4):
     n, d = pts.shape
     shifts = h * np.eye(d)
     stacked = np.concatenate([pts[None] + shifts[:, None], pts[None] - shifts[:, None]])
-    vals = np.asarray(f(stacked.reshape(-1, d)), dtype=float).reshape(2, d, n)
+    vals = f(stacked.reshape(-1, d))
+    if np.size(vals) != 2 * d * n:
+        raise ValueError(
+            f"f must return one value per point: called on {2 * d * n} points of shape "
+            f"({2 * d * n}, {d}), it returned shape {np.shape(vals)}"
+        )
+    vals = as_float_array(vals, "f(points)").reshape(2, d, n)
     grad = ((vals[0] - vals[1]) / (2.0 * h)).T
     return grad[0] if single else grad
 
@@ -205,7 +218,10 @@ def affine_denoiser(gmm, x_t, t, schedule=None):
 def mean_and_se(values, axis=0):
     """Monte Carlo mean of ``values`` along ``axis`` and its standard error s / sqrt(n)."""
     v = as_float_array(values, "values")
-    if v.ndim == 0 or v.shape[axis] < 2:
+    if v.ndim == 0:
+        raise ValueError("values must be an array (at least 2 entries), got a scalar")
+    axis = check_scalar(axis, "axis", low=-v.ndim, high=v.ndim - 1, integer=True)
+    if v.shape[axis] < 2:
         raise ValueError("values must have at least 2 entries along axis")
     n = v.shape[axis]
     return v.mean(axis=axis), v.std(axis=axis, ddof=1) / np.sqrt(n)

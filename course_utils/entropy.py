@@ -27,6 +27,7 @@ import numpy as np
 
 from ._validation import (
     as_float_array,
+    check_memory,
     check_psd,
     check_rng,
     check_scalar,
@@ -46,6 +47,39 @@ def _log_base(base) -> float:
     if b == 1.0:
         raise ValueError("base must be different from 1 (log base 1 is undefined)")
     return float(np.log(b))
+
+
+def _log_lam_plus_t2(lam, tt):
+    """log(lambda_i + t^2) as an (n_t, D) array, finite for every finite t > 0.
+
+    Direct where lambda + t^2 is a normal float; otherwise logaddexp(log lambda, 2 log t),
+    so that t^2 may overflow (t > 1.3e154) or underflow (t < 1.5e-154) without turning the
+    result into inf or log 0. t = 0 with lambda = 0 gives -inf (a singular covariance).
+    """
+    t1 = tt.reshape(-1, 1)
+    with np.errstate(over="ignore", under="ignore"):
+        v = lam[None, :] + t1 * t1
+    direct = np.isfinite(v) & (v >= np.finfo(float).tiny)
+    with np.errstate(divide="ignore"):
+        alt = np.logaddexp(np.log(lam)[None, :], 2.0 * np.log(t1))
+        return np.where(direct, np.log(np.where(direct, v, 1.0)), alt)
+
+
+def _sum_log1p_scaled(s2, ratio, e):
+    """sum_i log(1 + ratio s2_i / e^2) for each e (1-D), without overflow or 0 * inf.
+
+    Direct (log1p) where c = ratio / e^2 and c s2 are finite; otherwise from logarithms:
+    log(1 + u) = log u + log1p(1/u) with log u = log ratio + log s2 - 2 log e.
+    """
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        c = ratio / (e * e)
+        cs = c[:, None] * s2[None, :]
+    direct = np.isfinite(cs) & (np.isfinite(c)[:, None] | (s2[None, :] == 0))
+    with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
+        logu = np.log(ratio) + np.log(s2)[None, :] - 2.0 * np.log(e)[:, None]
+        alt = np.where(s2[None, :] > 0, logu + np.log1p(np.exp(-logu)), 0.0)
+        terms = np.where(direct, np.log1p(np.where(direct, cs, 0.0)), alt)
+    return terms.sum(axis=1)
 
 
 def _scalar_or_array(value):
@@ -135,9 +169,23 @@ def plugin_entropy(samples, base=2):
     symbol, e.g. a quantized point). The estimate is biased low by about (m - 1) / (2 N) nats
     (``miller_madow_bias``).
     """
-    arr = np.asarray(samples)
+    try:
+        arr = np.asarray(samples)
+    except ValueError as exc:
+        raise ValueError(f"samples must be a 1-D or 2-D array of symbols ({exc})") from None
     if arr.ndim not in (1, 2) or arr.shape[0] == 0:
         raise ValueError(f"samples must be a non-empty 1-D or 2-D array, got shape {arr.shape}")
+    if arr.dtype == object:
+        raise ValueError(
+            "samples must be an array of numbers, booleans or strings (one dtype), got an "
+            "object array"
+        )
+    if arr.dtype.kind in "fc":
+        if not np.all(np.isfinite(arr)):
+            raise ValueError("samples must not contain NaN or inf (NaN is not a symbol)")
+        # -0.0 and 0.0 are one symbol: adding +0.0 turns every -0.0 into 0.0 (the row view
+        # below compares bytes, which would tell them apart)
+        arr = arr + arr.dtype.type(0)
     if arr.ndim == 2:
         if arr.shape[1] == 0:
             raise ValueError("samples must have at least one column")
@@ -182,6 +230,7 @@ def plugin_bias_mc(p, n, reps, rng, base=2):
     q = check_weights(p, "p")
     n = check_scalar(n, "n", low=1, integer=True)
     reps = check_scalar(reps, "reps", low=2, integer=True)
+    check_memory(3 * reps * q.size, "reps")
     counts = rng.multinomial(n, q, size=reps)
     d = np.asarray(entropy_from_counts(counts, base)) - entropy(q, base)
     return float(d.mean()), float(d.std(ddof=1) / np.sqrt(reps))
@@ -199,7 +248,15 @@ def quantized_entropy(samples, cell, base=np.e):
     """
     x = as_float_array(samples, "samples", ndim=(1, 2))
     cell = check_scalar(cell, "cell", low=0, low_open=True)
-    idx = np.floor(x / cell).astype(np.int64)
+    with np.errstate(over="ignore"):
+        idx = np.floor(x / cell)
+    if not np.all(np.isfinite(idx)):
+        raise ValueError(
+            f"cell={cell:g} is too small for samples as large as {np.abs(x).max():.3g}: "
+            "samples / cell overflows"
+        )
+    # The cell indices stay floats (exact integers): an int64 cast would wrap around
+    # beyond 9.2e18 (|x| / cell that large) and merge distinct cells.
     return plugin_entropy(idx, base)
 
 
@@ -266,9 +323,7 @@ def gaussian_entropy_t(eigenvalues, t, base=np.e):
     tt = as_float_array(t, "t", ndim=(0, 1))
     if np.any(tt < 0):
         raise ValueError("t must be >= 0")
-    v = lam[None, :] + (tt.reshape(-1, 1) ** 2)
-    with np.errstate(divide="ignore"):
-        h = 0.5 * lam.size * (1.0 + _LOG_2PI) + 0.5 * np.log(v).sum(axis=1)
+    h = 0.5 * lam.size * (1.0 + _LOG_2PI) + 0.5 * _log_lam_plus_t2(lam, tt).sum(axis=1)
     h = h / lb
     return float(h[0]) if tt.ndim == 0 else h
 
@@ -284,10 +339,15 @@ def gaussian_entropy_t_derivative(eigenvalues, t, base=np.e):
     tt = as_float_array(t, "t", ndim=(0, 1))
     if np.any(tt < 0):
         raise ValueError("t must be >= 0")
-    t2 = tt.reshape(-1, 1)
-    den = lam[None, :] + t2**2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(den > 0, t2 / np.where(den > 0, den, 1.0), np.inf)
+    t1 = tt.reshape(-1, 1)
+    with np.errstate(over="ignore", under="ignore"):
+        den = lam[None, :] + t1**2
+    direct = np.isfinite(den) & (den >= np.finfo(float).tiny)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # t / (lambda + t^2) where that is representable; else 1 / (t + lambda / t) (t^2
+        # overflows or underflows); t = 0 with lambda = 0 is the +inf limit
+        alt = np.where(t1 > 0, 1.0 / (t1 + lam[None, :] / np.where(t1 > 0, t1, 1.0)), np.inf)
+        terms = np.where(direct, t1 / np.where(direct, den, 1.0), alt)
     d = terms.sum(axis=1) / lb
     return float(d[0]) if tt.ndim == 0 else d
 
@@ -310,19 +370,26 @@ def coding_rate(X, eps, base=np.e, method="svd"):
     e = as_float_array(eps, "eps", ndim=(0, 1))
     if np.any(e <= 0):
         raise ValueError("eps must be > 0")
-    c = d / (n * e.reshape(-1) ** 2)  # (E,)
-    if method == "svd":
-        s2 = np.linalg.svd(x, compute_uv=False) ** 2
-        r = 0.5 * np.log1p(c[:, None] * s2[None, :]).sum(axis=1)
-    elif method in ("D", "N"):
-        gram = x.T @ x if method == "D" else x @ x.T
-        eye = np.eye(gram.shape[0])
-        _, logdet = np.linalg.slogdet(eye[None] + c[:, None, None] * gram[None])
-        r = 0.5 * logdet
-    else:
+    if method not in ("svd", "D", "N"):
         raise ValueError(f"method must be 'svd', 'D' or 'N', got {method!r}")
+    scalar = e.ndim == 0
+    e = e.reshape(-1)
+    if method == "svd":
+        sv = np.linalg.svd(x, compute_uv=False)
+        # singular values at rounding level are zeros of a rank-deficient X (numerical rank,
+        # as in numpy.linalg.matrix_rank); at tiny eps they would otherwise count
+        s2 = np.where(sv > max(n, d) * np.finfo(float).eps * sv.max(), sv, 0.0) ** 2
+    else:
+        # eigenvalues of the D x D or N x N Gram matrix (log det(I + c G) as a sum of
+        # log1p, no determinant to overflow); those at the Gram matrix's rounding level
+        # (size * eps * max) are zeros of a rank-deficient X, as above. Forming X^T X
+        # squares the condition number: singular values below sqrt(eps) s_max are lost.
+        gram = x.T @ x if method == "D" else x @ x.T
+        s2 = np.linalg.eigvalsh(0.5 * (gram + gram.T))
+        s2 = np.where(s2 > max(n, d) * np.finfo(float).eps * s2.max(), s2, 0.0)
+    r = 0.5 * _sum_log1p_scaled(s2, d / n, e)
     r = r / lb
-    return float(r[0]) if e.ndim == 0 else r
+    return float(r[0]) if scalar else r
 
 
 def gaussian_cross_entropy(mean_p, cov_p, mean_q, cov_q, base=np.e):
@@ -367,8 +434,29 @@ def ve_start_kl(eigenvalues, T, base=np.e) -> float:
     """
     lam = check_spectrum(eigenvalues)
     T = check_scalar(T, "T", low=0, low_open=True)
-    r = lam / (T * T)
-    return float(0.5 * np.sum(r - np.log1p(r)) / _log_base(base))
+    lb = _log_base(base)
+    T2 = T * T
+    with np.errstate(over="ignore", under="ignore"):
+        # lambda / T^2, divided twice when T^2 under- or overflows
+        r = lam / T2 if np.finfo(float).tiny <= T2 < np.inf else lam / T / T
+    if not np.all(np.isfinite(r)):
+        raise ValueError(
+            f"T={T:g} is too small for eigenvalues up to {lam.max():.3g}: the KL exceeds "
+            "the float range (~1.8e308)"
+        )
+    # r - log(1 + r): for small r a difference of nearly equal terms (relative error
+    # ~ eps / r); there its series r^2/2 - r^3/3 + r^4/4 - ... (20 terms: error < r^21)
+    small = r < 0.05
+    rs = np.where(small, r, 0.0)
+    series = np.zeros_like(r)
+    for j in range(21, 1, -1):
+        series = rs * (((-1) ** j) / j + series)
+    series = rs * series
+    terms = np.where(small, series, r - np.log1p(np.where(small, 0.0, r)))
+    kl = 0.5 * np.sum(terms)
+    if not np.isfinite(kl):
+        raise ValueError(f"the KL for T={T:g} exceeds the float range (~1.8e308)")
+    return float(kl / lb)
 
 
 # ---------------------------------------------------------------------------------------
@@ -390,6 +478,7 @@ def mixture_entropy_mc(gmm, ts, n, rng, schedule=None, base=np.e):
     lb = _log_base(base)
     tt = np.atleast_1d(schedule.check_t(ts, "ts"))
     n = check_scalar(n, "n", low=2, integer=True)
+    check_memory(n * (2 * gmm.D + 2 * tt.size), "n")
     x = gmm.sample(n, rng)
     g = rng.standard_normal((n, gmm.D))
     a = np.asarray(schedule.alpha(tt), dtype=float)

@@ -18,6 +18,7 @@ import numpy as np
 
 from ._validation import (
     as_float_array,
+    check_memory,
     check_orthonormal,
     check_psd,
     check_scalar,
@@ -79,10 +80,14 @@ def iterate_fixed_t(denoiser, x, t, n):
         raise ValueError("denoiser must be a callable denoiser(x, t)")
     n = check_scalar(n, "n", low=0, integer=True)
     x = as_float_array(x, "x", ndim=(1, 2))
+    check_memory((n + 1) * x.size, "n")
     path = np.empty((n + 1,) + x.shape)
     path[0] = x
     for j in range(n):
-        path[j + 1] = denoiser(path[j], t)
+        out = denoiser(path[j], t)
+        if np.shape(out) != x.shape:
+            raise ValueError(f"denoiser returned shape {np.shape(out)}, expected {x.shape}")
+        path[j + 1] = as_float_array(out, "denoiser output")
     return path
 
 
@@ -102,6 +107,7 @@ def power_iteration(matrix, x0, n):
     if norm == 0:
         raise ValueError("x0 must be non-zero")
     n = check_scalar(n, "n", low=0, integer=True)
+    check_memory((n + 1) * v.shape[0], "n")
     path = np.empty((n + 1, v.shape[0]))
     path[0] = v / norm
     for j in range(n):

@@ -20,6 +20,7 @@ import numpy as np
 from ._validation import (
     as_float_array,
     as_points,
+    check_memory,
     check_orthonormal,
     check_psd,
     check_rng,
@@ -31,6 +32,7 @@ from .schedules import VE, check_schedule
 _LOG_2PI = float(np.log(2.0 * np.pi))
 _BLOCK_ELEMENTS = 2**18  # points x columns per block (at least 256 points: GEMMs need rows)
 _CANCELLATION = 1e-2  # recompute a Woodbury residual that kept less than ~2 digits
+_NEAR_SUBSPACE = 1e-6  # careful path: |r|^2 / |y|^2 below this loses > 3 digits of r
 
 
 class GaussianMixture:
@@ -97,26 +99,62 @@ class GaussianMixture:
 
     # -- construction -------------------------------------------------------------------
     def _build(self, weights, means, bases, lams):
-        self.weights = np.array(weights, dtype=float)
-        self.means = np.array(means, dtype=float)
-        self.K, self.D = self.means.shape
-        self._bases = [np.array(b, dtype=float) for b in bases]
-        self._lams = [np.array(v, dtype=float) for v in lams]
-        self.ranks = np.array([b.shape[1] for b in self._bases])
-        self._V = np.concatenate(self._bases, axis=1)  # (D, R)
-        self._lam = np.concatenate(self._lams)  # (R,)
-        self._offsets = np.concatenate([[0], np.cumsum(self.ranks)[:-1]])
-        self._col_comp = np.repeat(np.arange(self.K), self.ranks)
-        self._low_rank = self.ranks < self.D  # components with a complement (Woodbury term)
-        self._equal_ranks = bool(np.all(self.ranks == self.ranks[0]))
+        # Every array is a private copy made read-only: the factors below are computed once
+        # from them, so changing a parameter in place would leave them stale (a new mixture
+        # is the way to change a parameter).
+        self._weights = _frozen(weights)
+        self._means = _frozen(means)
+        self._K, self._D = self._means.shape
+        self._bases = [_frozen(b) for b in bases]
+        self._lams = [_frozen(v) for v in lams]
+        self._ranks = _frozen([b.shape[1] for b in self._bases], dtype=int)
+        ranks = self._ranks
+        self._V = _frozen(np.concatenate(self._bases, axis=1))  # (D, R)
+        self._lam = _frozen(np.concatenate(self._lams))  # (R,)
+        self._offsets = np.concatenate([[0], np.cumsum(ranks)[:-1]])
+        self._col_comp = np.repeat(np.arange(self._K), ranks)
+        self._low_rank = ranks < self._D  # components with a complement (Woodbury term)
+        self._equal_ranks = bool(np.all(ranks == ranks[0]))
         # v^T mu for each column, with mu the mean of that column's own component
-        self._Vmu = np.einsum("dr,rd->r", self._V, self.means[self._col_comp])
-        self._mu_sq = np.einsum("kd,kd->k", self.means, self.means)
+        self._Vmu = np.einsum("dr,rd->r", self._V, self._means[self._col_comp])
+        self._mu_sq = np.einsum("kd,kd->k", self._means, self._means)
         with np.errstate(divide="ignore"):
-            self._log_pi = np.log(self.weights)
+            self._log_pi = np.log(self._weights)
         self._degenerate = np.array([np.any(v == 0) for v in self._lams]) | self._low_rank
+        # smallest eigenvalue of any covariance (0 if one is singular or low-rank) and the
+        # largest |mean| entry: they bound the Mahalanobis terms (see _overflow_rows)
+        self._lam_min = 0.0 if np.any(self._degenerate) else float(self._lam.min())
+        self._mu_max = float(np.abs(self._means).max())
+        for arr in (self._offsets, self._col_comp, self._low_rank, self._Vmu, self._mu_sq,
+                    self._log_pi, self._degenerate):
+            arr.flags.writeable = False
 
     # -- public properties --------------------------------------------------------------
+    @property
+    def weights(self) -> np.ndarray:
+        """Mixture weights pi (K,) (read-only)."""
+        return self._weights
+
+    @property
+    def means(self) -> np.ndarray:
+        """Component means (K, D) (read-only)."""
+        return self._means
+
+    @property
+    def ranks(self) -> np.ndarray:
+        """Rank r_k of each covariance factor (K,): D for a full component (read-only)."""
+        return self._ranks
+
+    @property
+    def K(self) -> int:
+        """Number of components."""
+        return self._K
+
+    @property
+    def D(self) -> int:
+        """Dimension."""
+        return self._D
+
     @property
     def covs(self) -> np.ndarray:
         """Covariances (K, D, D), rebuilt from the factors."""
@@ -135,6 +173,7 @@ class GaussianMixture:
         """n samples as rows (n, D); ``rng`` is a ``numpy.random.Generator``."""
         n = check_scalar(n, "n", low=0, integer=True)
         check_rng(rng)
+        check_memory(n * (self.D + 1), "n")
         labels = rng.choice(self.K, size=n, p=self.weights)
         x = np.empty((n, self.D))
         for k in range(self.K):
@@ -158,7 +197,25 @@ class GaussianMixture:
         pts, single = as_points(x, "x", self.D)
         a, s2 = self._alpha_sigma2(t, schedule, pts.shape[0])
         self._check_nondegenerate(s2, "logpdf")
-        out = self._logits(pts, a, s2) - 0.5 * self.D * _LOG_2PI
+        risky = self._overflow_rows(pts, a, s2)
+        if np.any(risky):  # |x| huge for this noise level: per-row scaled terms
+            out = np.empty((pts.shape[0], self.K))
+            out[~risky] = self._logits(pts[~risky], *_rows(a, s2, ~risky))
+            ar, sr = _rows(a, s2, risky)
+            n_r = int(risky.sum())
+            base, maha, e, _ = self._careful_terms(
+                pts[risky], np.broadcast_to(np.reshape(ar, (-1, 1)), (n_r, 1)),
+                np.broadcast_to(np.reshape(sr, (-1, 1)), (n_r, 1)))
+            with np.errstate(over="ignore"):
+                out[risky] = base - 0.5 * np.ldexp(maha, 2 * e[:, None])
+            if np.any(np.isinf(out[risky]) & np.isfinite(self._log_pi)):
+                raise ValueError(
+                    "x is too far from the mixture for this noise level: its log density "
+                    "is below the float range (~ -1.8e308)"
+                )
+        else:
+            out = self._logits(pts, a, s2)
+        out = out - 0.5 * self.D * _LOG_2PI
         return out[0] if single else out
 
     def logpdf(self, x, t=0.0, schedule=None):
@@ -340,11 +397,121 @@ class GaussianMixture:
         return resid
 
 
+    # -- the careful path: component by component, overflow-free -------------------------
+    def _overflow_rows(self, x, a, s2):
+        """Rows whose squares or Mahalanobis terms might overflow in ``_logits`` (|x_t| huge
+        for the noise level): a bound D (max|x| + a max|mu|)^2 / min(1, a^2 lambda_min + s2)
+        above 1e300. O(n D), once per call; ordinary rows never qualify."""
+        bound = np.abs(x).max(axis=1) + np.abs(a) * self._mu_max
+        dmin = np.minimum(np.asarray(a * a * self._lam_min + s2, dtype=float), 1.0)
+        with np.errstate(over="ignore", divide="ignore"):
+            limit = np.sqrt(1e300 / self.D * dmin)
+        return np.broadcast_to(bound > limit, (x.shape[0],))
+
+    def _careful_terms(self, x, a, s2):
+        """Per-component terms from y_k = x - a mu_k formed directly (no cancellation in
+        x^T v - a mu^T v), each row scaled by 2^-e (exact) so that no square overflows.
+
+        Returns ``(base, maha, e, parts)``: base[i, k] = log pi_k - 1/2 log det(noised
+        cov_k), maha[i, k] the Mahalanobis term of the scaled row (the true one is
+        4^e maha), and ``parts[k] = (z, r)``: the scaled coordinates V_k^T y_k / 2^e and,
+        for a low-rank component, the scaled residual off its basis (else None).
+        ``a`` and ``s2`` are (n, 1) columns; s2 > 0.
+        """
+        big = np.maximum(np.abs(x).max(axis=1), np.abs(a[:, 0]) * self._mu_max)
+        e = np.maximum(np.frexp(big)[1], 0)[:, None]  # 2^e > every |entry| of every y_k
+        xs, as_ = np.ldexp(x, -e), np.ldexp(a, -e)
+        n = x.shape[0]
+        base = np.empty((n, self.K))
+        maha = np.empty((n, self.K))
+        parts = []
+        for k, (mu, v, lam) in enumerate(self.components()):
+            y = xs - as_ * mu
+            z = y @ v
+            d = (a * a) * lam + s2  # (n, r_k)
+            maha[:, k] = np.einsum("ir,ir->i", z, z / d)
+            logdet = np.log(d).sum(axis=1)
+            r = None
+            if self._low_rank[k]:
+                r = y - z @ v.T
+                r2 = np.einsum("id,id->i", r, r)
+                # Close to the subspace (small t) r is a small difference of large terms and
+                # carries an error ~ eps |y|: redo those rows in extended precision from the
+                # exact inputs (the score's r / s2 is then accurate to ~1e-11, not ~1e-8).
+                near = r2 < _NEAR_SUBSPACE * np.einsum("id,id->i", y, y)
+                if np.any(near):
+                    ld = np.longdouble
+                    y_ld = xs[near].astype(ld) - as_[near].astype(ld) * mu.astype(ld)
+                    r_ld = y_ld - (y_ld @ v.astype(ld)) @ v.T.astype(ld)
+                    r[near] = r_ld
+                    r2[near] = np.einsum("id,id->i", r_ld, r_ld)
+                maha[:, k] += r2 / s2[:, 0]
+                logdet += (self.D - self.ranks[k]) * np.log(s2[:, 0])
+            base[:, k] = self._log_pi[k] - 0.5 * logdet
+            parts.append((z, r))
+        return base, maha, e[:, 0], parts
+
+    def _careful(self, x, a, s2, want="weights"):
+        """Responsibilities (``want="weights"``), the posterior mean (``"mean"``) or the score
+        grad log p_t (``"score"``) by the careful path: sum_k w_k of the per-component
+        E[x | x_t, k] = mu_k + V diag(a lambda / d) z, or of the per-component score
+        -(V diag(1/d) z + r / s2) (chapter 2, eq. 6; chapter 3, eq. 8), each computed from
+        y_k = x - a mu_k. Raises ValueError if a result is beyond the float range."""
+        n = x.shape[0]
+        a = np.broadcast_to(np.asarray(a, float).reshape(-1, 1), (n, 1))
+        s2 = np.broadcast_to(np.asarray(s2, float).reshape(-1, 1), (n, 1))
+        base, maha, e, parts = self._careful_terms(x, a, s2)
+        # softmax of base - 4^e maha / 2: subtract the row minimum of maha before scaling
+        # back, so that 4^e may overflow to inf without making inf - inf
+        gap = maha - maha.min(axis=1, keepdims=True)
+        with np.errstate(over="ignore"):
+            gap = np.ldexp(gap, 2 * e[:, None])
+        w = _softmax(base - 0.5 * gap)
+        if want == "weights":
+            return w
+        out = np.zeros((n, self.D))
+        for k, ((z, r), (_, v, lam)) in enumerate(zip(parts, self.components(), strict=True)):
+            d = (a * a) * lam + s2
+            if want == "mean":
+                term = (z * (a * lam / d)) @ v.T
+            else:
+                term = -((z / d) @ v.T)
+                if r is not None:
+                    term -= r / s2
+            out += w[:, k : k + 1] * term
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.ldexp(out, e[:, None])
+            if want == "mean":
+                out += w @ self.means
+        if not np.all(np.isfinite(out)):
+            raise ValueError(
+                f"x_t is too large for this noise level: the {want} "
+                "exceeds the float range (~1.8e308)"
+            )
+        return out
+
+
 def check_mixture(gmm, name: str = "gmm") -> GaussianMixture:
     """A ``GaussianMixture`` (the argument every mixture function takes)."""
     if not isinstance(gmm, GaussianMixture):
         raise ValueError(f"{name} must be a GaussianMixture, got {type(gmm).__name__}")
     return gmm
+
+
+def _rows(a, s2, mask):
+    """a and s2 restricted to the rows in ``mask`` (scalars stay scalars)."""
+    pick = (lambda v: v[mask]) if np.ndim(a) == 1 or np.ndim(s2) == 1 else (lambda v: v)
+    n = mask.shape[0]
+    if np.ndim(a) == 1 or np.ndim(s2) == 1:
+        a, s2 = np.broadcast_to(a, (n,)), np.broadcast_to(s2, (n,))
+    return pick(a), pick(s2)
+
+
+def _frozen(values, dtype=float) -> np.ndarray:
+    """A read-only private copy."""
+    arr = np.array(values, dtype=dtype)
+    arr.flags.writeable = False
+    return arr
 
 
 def _softmax(logits):

@@ -24,7 +24,9 @@ import numpy as np
 
 from ._validation import (
     as_float_array,
+    check_memory,
     check_orthonormal,
+    check_psd,
     check_rng,
     check_scalar,
     check_spectrum,
@@ -238,6 +240,9 @@ def denoising_loss_from_moment(V, M, t):
         raise ValueError(f"M must be a square (D, D) matrix, got shape {M.shape}")
     if np.abs(M - M.T).max() > 1e-8 * max(np.abs(M).max(), 1.0):
         raise ValueError("M must be symmetric")
+    # a second-moment matrix E[x x^T] is positive semi-definite (a negative eigenvalue
+    # would make the "loss" negative)
+    check_psd(M, "M")
     V = _check_basis(V, M.shape[0])
     t = _check_t(t)
     c = 1.0 / (1.0 + t * t)
@@ -257,9 +262,15 @@ def linear_mmse(eigenvalues, t):
     """
     lam = check_spectrum(eigenvalues)
     t = _check_t(t)
-    t2 = t * t
-    with np.errstate(invalid="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
+        t2 = t * t
+    if not np.isfinite(t2):
+        # t^2 overflows (t > 1.3e154): lambda t^2 / (lambda + t^2) = lambda / (1 + lambda / t^2)
+        return float((lam / (1.0 + lam / t / t)).sum())
+    with np.errstate(invalid="ignore", over="ignore"):
         terms = np.where(lam + t2 > 0, lam * t2 / np.where(lam + t2 > 0, lam + t2, 1.0), 0.0)
+        if not np.all(np.isfinite(terms)):  # lambda t^2 overflows: same rewriting
+            terms = lam / (1.0 + lam / t2)
     return float(terms.sum())
 
 
@@ -320,6 +331,9 @@ def learn_subspace(
     t = _check_t(t)
     steps = check_scalar(steps, "steps", low=0, integer=True)
     batch = check_scalar(batch, "batch", low=1, integer=True)
+    check_memory(batch * D * 4, "batch")
+    if return_history:
+        check_memory((steps + 1) * (p + 1), "steps")
     lr = check_scalar(lr, "lr", low=0.0, low_open=True)
     if decay is not None:
         decay = check_scalar(decay, "decay", low=0.0, low_open=True)

@@ -25,6 +25,7 @@ from ._validation import (
     as_like,
     as_points,
     check_bases,
+    check_memory,
     check_scalar,
     check_spectrum,
 )
@@ -147,6 +148,7 @@ def ve_step_factors(lam, T, L):
     lam = check_spectrum(lam, "lam", ndim=None)
     T = check_scalar(T, "T", low=0, low_open=True)
     L = check_scalar(L, "L", low=1, integer=True)
+    check_memory(3 * L * max(lam.size, 1), "L")
     l = np.arange(1, L + 1, dtype=float)
     lam_ = lam[..., None]
     return 1.0 - l * T * T / (lam_ * L * L + l * l * T * T)

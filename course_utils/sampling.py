@@ -10,19 +10,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_rng, check_scalar
+from ._validation import as_float_array, as_like, check_memory, check_rng, check_scalar
 from .schedules import check_schedule
 
 
 def ddim_step(x_t, xbar, t, s, schedule):
-    """One denoising step from noise level t down to s < t (the seed's DDIM update; chapter 6)."""
+    """One denoising step from noise level t down to s < t (the seed's DDIM update; chapter 6).
+
+    ``x_t`` is (n, D) or (D,) and ``xbar`` (the denoiser output) must have exactly its shape:
+    no broadcasting of, e.g., (5, 2) with (2,). ``t`` and ``s`` are scalars.
+    """
     schedule = check_schedule(schedule)
+    x = as_float_array(x_t, "x_t", ndim=(1, 2))
+    xb = as_like(xbar, "xbar", x, "x_t")
+    for value, label in ((t, "t"), (s, "s")):
+        if np.ndim(value) != 0:
+            raise ValueError(
+                f"{label} must be a real number (one noise level for the step), got shape "
+                f"{np.shape(value)}"
+            )
     t = check_scalar(schedule.check_t(t, "t"), "t")
     s = check_scalar(schedule.check_t(s, "s"), "s")
     if not s < t:
         raise ValueError(f"s must be smaller than t, got s={s} and t={t}")
     ratio = float(schedule.sigma(s) / schedule.sigma(t))
-    return ratio * x_t + (float(schedule.alpha(s)) - ratio * float(schedule.alpha(t))) * xbar
+    return ratio * x + (float(schedule.alpha(s)) - ratio * float(schedule.alpha(t))) * xb
 
 
 def check_grid(grid, schedule, name="grid"):
@@ -44,6 +56,7 @@ def initial_noise(schedule, n, D, rng):
     check_rng(rng)
     n = check_scalar(n, "n", low=1, integer=True)
     D = check_scalar(D, "D", low=1, integer=True)
+    check_memory(n * D, "n * D")
     return float(schedule.sigma(schedule.T)) * rng.standard_normal((n, D))
 
 
@@ -69,6 +82,8 @@ def sample(denoiser, schedule, x_init, L=None, grid=None, return_path=False):
     if grid is None:
         if L is None:
             raise ValueError("L must be given (number of steps, >= 1) when grid is not")
+        L = check_scalar(L, "L", low=1, integer=True)
+        check_memory(4 * (L + 1), "L")  # the grid, its alphas and sigmas
         ts = schedule.grid(L)
     else:
         ts = check_grid(grid, schedule)
@@ -82,6 +97,14 @@ def sample(denoiser, schedule, x_init, L=None, grid=None, return_path=False):
         keep = list(range(L + 1))
     elif return_path is False or return_path is None:
         keep = None
+    elif isinstance(return_path, (str, bytes)) or not np.all(
+        [isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+         for v in np.atleast_1d(np.asarray(return_path, dtype=object)).tolist()]
+    ):
+        raise ValueError(
+            "return_path must be True, False or a sequence of step indices l in 0..L, "
+            f"got {return_path!r}"
+        )
     else:
         # integer-valued floats (e.g. from np.linspace) are accepted as step indices
         keep = [
@@ -91,12 +114,16 @@ def sample(denoiser, schedule, x_init, L=None, grid=None, return_path=False):
             )
             for v in np.atleast_1d(return_path).tolist()
         ]
+    if keep is not None:
+        check_memory(len(keep) * x.size, "return_path")
     wanted = set(keep or ())
     saved = {L: x.copy()} if L in wanted else {}
     for l in range(L, 0, -1):
         xbar = denoiser(x, ts[l])
         if np.shape(xbar) != x.shape:
             raise ValueError(f"denoiser returned shape {np.shape(xbar)}, expected {x.shape}")
+        if np.iscomplexobj(xbar):
+            raise TypeError(f"denoiser returned complex values at t = {ts[l]:.6g}")
         xbar = np.asarray(xbar, dtype=float)
         if not np.all(np.isfinite(xbar)):
             raise ValueError(f"denoiser returned NaN or inf at t = {ts[l]:.6g}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_scalar
+from ._validation import as_float_array, check_memory, check_scalar
 
 # Nonzero noise levels are kept where t^2 and the squared norms built from it stay normal floats.
 T_TINY, T_HUGE = 1e-100, 1e100
@@ -53,6 +53,7 @@ class Schedule:
         with C2 = rate / L and C1 chosen so that t_L = T, which spends more steps at small t.
         """
         L = check_scalar(L, "L", low=1, integer=True)
+        check_memory(3 * (L + 1), "L")  # l, the grid and a temporary
         l = np.arange(L + 1, dtype=float)
         if kind == "uniform":
             ts = self.T * l / L

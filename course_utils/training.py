@@ -28,7 +28,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, as_like, as_points, check_bases, check_rng, check_scalar
+from ._validation import (
+    as_float_array,
+    as_like,
+    as_points,
+    check_bases,
+    check_memory,
+    check_rng,
+    check_scalar,
+)
 from .mixtures import _softmax
 from .pca import principal_angles, random_orthonormal, riemannian_gradient, stiefel_retract
 from .schedules import check_schedule
@@ -133,6 +141,8 @@ def train_lowrank_denoiser(data, K, P, schedule, rng, steps=400, batch=256, lr=0
     P = check_scalar(P, "P", low=1, high=D, integer=True)
     steps = check_scalar(steps, "steps", low=1, integer=True)
     batch = check_scalar(batch, "batch", low=1, integer=True)
+    check_memory(steps, "steps")
+    check_memory(batch * D * (3 * K + 4), "batch")
     lr = check_scalar(lr, "lr", low=0, low_open=True)
     decay = check_scalar(decay, "decay", low=0, low_open=True, high=1)
     t_max = schedule.T if t_max is None else t_max
