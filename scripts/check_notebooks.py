@@ -5,13 +5,19 @@ A chapter is ``notebooks/NN_slug.py`` (jupytext percent format, the file people 
 with ``notebooks/NN_slug.ipynb`` (the executed notebook whose outputs nbval compares).
 
 pairing
-    every ``NN_*.py`` has its ``.ipynb`` and vice versa, and their cells (type, source and the
-    cell metadata the ``.py`` keeps, such as tags) are the same. Read-only: nothing is written.
+    every ``NN_*.py`` has its ``.ipynb`` and vice versa, their cells (type, source and the
+    cell metadata the ``.py`` keeps, such as tags) are the same, and the ``.py`` is
+    byte-identical to what jupytext writes from the ``.ipynb`` (otherwise JupyterLab refuses to
+    open a pair whose ``.ipynb`` is the newer file). Read-only: nothing is written.
 hygiene
     every ``.ipynb`` looks like one run of a fresh kernel, top to bottom: every code cell with
     source was executed, execution counts are 1, 2, 3, ... in order, no error output, no saved
     widget state (``metadata.widgets``), every cell has a valid id, ids are unique, and a cell
-    whose source is unchanged since the last commit kept its id.
+    whose source is unchanged since the last commit kept its id. A code cell tagged
+    ``solution`` shows no output (worked solutions assert instead of printing) unless it is
+    also tagged ``remove-output`` or ``hide-output``. No numeric ``fontsize=8`` in the
+    notebook sources or in ``course_utils/`` (the style, and its projector mode, sets every
+    font size; use relative sizes such as ``fontsize="small"``).
 
 Usage::
 
@@ -48,6 +54,11 @@ PAIRED_FMT = "py:percent"
 # nbformat 4.5 cell ids: 1-64 letters, digits, '-' or '_'.
 CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 FIX_EXECUTE = "run `make execute NB={py}` (fresh kernel, top to bottom)"
+SOLUTION_TAG = "solution"
+OUTPUT_HIDDEN_TAGS = ("remove-output", "hide-output")
+# fontsize=8, fontsize = 7.5, "fontsize": 8, dict(fontsize=8): a number, not a relative size.
+# The style's own rcParams ("legend.fontsize": 9) are where sizes belong: not matched.
+NUMERIC_FONTSIZE = re.compile(r"""(?<![.\w])fontsize['"]?\s*[=:]\s*[-+]?(?:\d|\.\d)""")
 
 
 def _show(path: Path) -> str:
@@ -90,6 +101,24 @@ def pairing_difference(py_path: Path, ipynb_path: Path) -> str | None:
         text = str(err).strip()
         return text if len(text) <= 1500 else text[:1500] + "\n[...]"
     return None
+
+
+def canonical_text(ipynb_path: Path, py_path: Path) -> str:
+    """The percent text jupytext writes for the .ipynb, with the configuration of py_path."""
+    config = load_jupytext_config(str(py_path))
+    return jupytext.writes(nbformat.read(ipynb_path, as_version=4), fmt=PAIRED_FMT,
+                           config=config)
+
+
+def first_text_difference(actual: str, expected: str) -> str:
+    """Line number and both versions of the first line where two texts differ."""
+    a_lines, e_lines = actual.splitlines(), expected.splitlines()
+    for i, (a, e) in enumerate(zip(a_lines, e_lines, strict=False), 1):
+        if a != e:
+            return f"line {i}:\n    .py:     {a[:160]}\n    jupytext: {e[:160]}"
+    if len(a_lines) != len(e_lines):
+        return (f"the .py has {len(a_lines)} lines, jupytext writes {len(e_lines)}")
+    return "line endings or the final newline differ"
 
 
 def declares_pairing(py_path: Path) -> bool:
@@ -144,6 +173,23 @@ def check_pairing(nb_dir: Path = DEFAULT_NOTEBOOKS) -> list[str]:
                 + f"\n  fix: the .py is the source; {FIX_EXECUTE.format(py=_show(py))}. "
                 "If you edited the .ipynb instead, run `.venv/bin/jupytext --sync "
                 f"{_show(nb)}` first."
+            )
+            continue
+        try:
+            canonical = canonical_text(nb, py)
+        except Exception as err:
+            problems.append(f"{_show(nb)}: cannot be rendered by jupytext: "
+                            f"{type(err).__name__}: {err}")
+            continue
+        text = py.read_bytes().decode("utf-8", errors="replace")
+        if text != canonical:
+            problems.append(
+                f"{_show(py)} has the same cells as {nb.name} but is not byte-identical to what "
+                "jupytext writes from it (JupyterLab then refuses to open the pair when the "
+                ".ipynb is the newer file). First difference, "
+                + first_text_difference(text, canonical)
+                + f"\n  fix: `.venv/bin/python scripts/tidy_notebook.py {_show(nb)}` rewrites the "
+                f".py in jupytext's form (as `make execute NB={_show(py)}` does)."
             )
     return problems
 
@@ -285,6 +331,18 @@ def notebook_hygiene(path: Path, py_hint: str | None = None, id_base: str | None
                     f"{str(out.get('evalue'))[:200]}): fix the cell, then {fix}."
                 )
 
+    for i, c in enumerate(cells, 1):
+        tags = c.get("metadata", {}).get("tags", []) or []
+        if (c.get("cell_type") == "code" and SOLUTION_TAG in tags and c.get("outputs")
+                and not any(t in tags for t in OUTPUT_HIDDEN_TAGS)):
+            kinds = sorted({o.get("output_type", "?") for o in c["outputs"]})
+            problems.append(
+                f"{name}: cell {i} is a worked solution (tag '{SOLUTION_TAG}') with output "
+                f"({', '.join(kinds)}): a solution cell shows nothing (it asserts instead of "
+                "printing, e.g. `assert ex.check_...(value)`), or is also tagged "
+                f"{' or '.join(repr(t) for t in OUTPUT_HIDDEN_TAGS)}; then {fix}."
+            )
+
     if "widgets" in raw.get("metadata", {}):
         problems.append(
             f"{name}: saved widget state in metadata.widgets (it breaks rendering on GitHub): "
@@ -293,14 +351,44 @@ def notebook_hygiene(path: Path, py_hint: str | None = None, id_base: str | None
     return problems
 
 
-def check_hygiene(nb_dir: Path = DEFAULT_NOTEBOOKS, id_base: str | None = "HEAD") -> list[str]:
-    """One message per hygiene problem among the chapter notebooks in nb_dir."""
+def fontsize_problems(paths) -> list[str]:
+    """One message per numeric ``fontsize=<number>`` in the given Python files."""
     problems = []
+    for path in paths:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for lineno, line in enumerate(lines, 1):
+            if NUMERIC_FONTSIZE.search(line.split("#", 1)[0]):
+                problems.append(
+                    f"{_show(Path(path))}:{lineno}: numeric font size ({line.strip()[:100]}): "
+                    "the style sets every size (projector mode enlarges them); use a relative "
+                    "size such as fontsize=\"small\" or leave it to the style."
+                )
+    return problems
+
+
+def check_hygiene(nb_dir: Path = DEFAULT_NOTEBOOKS, id_base: str | None = "HEAD",
+                  package_dir: Path | None = None) -> list[str]:
+    """One message per hygiene problem among the chapter notebooks in nb_dir.
+
+    package_dir (default: ``course_utils/`` next to nb_dir, if there is one) is scanned for
+    numeric font sizes too, like the chapter sources.
+    """
+    problems = []
+    sources = []
     for stem in chapter_stems(nb_dir):
         nb = nb_dir / f"{stem}.ipynb"
         if nb.exists():
             problems += notebook_hygiene(nb, _show(nb_dir / f"{stem}.py"), id_base)
-    return problems
+        if (nb_dir / f"{stem}.py").exists():
+            sources.append(nb_dir / f"{stem}.py")
+    if package_dir is None:
+        package_dir = nb_dir.resolve().parent / "course_utils"
+    if package_dir.is_dir():
+        sources += sorted(package_dir.rglob("*.py"))
+    return problems + fontsize_problems(sources)
 
 
 # --------------------------------------------------------------------------- command line

@@ -5,6 +5,15 @@
 * Merge consecutive stream outputs of the same stream: how the kernel splits printed text
   into chunks depends on timing, so without this every re-execution churns the diff although
   the text is identical (nbval compares the merged text either way).
+* Give every widget output a readable text fallback. Before the cell is run again, viewers
+  without a live kernel (GitHub, JupyterLab on opening, the static book) show the ``text/plain``
+  of a widget output, which for a row of sliders is a ``VBox(children=(SelectionSlider(...``
+  dump. It becomes :data:`WIDGET_TEXT`.
+* Rewrite the paired ``.py`` (when there is one next to the notebook) exactly as jupytext
+  writes it from the ``.ipynb`` with the project's configuration: cell-metadata keys in
+  jupytext's order, so the two files are byte-identical renderings of one notebook and
+  JupyterLab opens the pair whichever file is newer. Only the form changes, never the content
+  (the .ipynb was just made from that .py).
 
     python scripts/tidy_notebook.py notebooks/01_entropy.ipynb [...]
 """
@@ -12,11 +21,18 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import nbformat
 
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+WIDGET_TEXT = ("Interactive figure: run this cell in JupyterLab to use the sliders; "
+               "the static panel below shows representative settings.")
+PAIRED_FMT = "py:percent"
+
 
 def tidy(nb) -> bool:
+    """Tidy the notebook node in place; True if anything changed."""
     changed = nb.metadata.pop("widgets", None) is not None
     for cell in nb.cells:
         outputs = cell.get("outputs")
@@ -31,15 +47,34 @@ def tidy(nb) -> bool:
                 changed = True
             else:
                 merged.append(out)
+            data = out.get("data", {})
+            if WIDGET_MIME in data and data.get("text/plain") != WIDGET_TEXT:
+                data["text/plain"] = WIDGET_TEXT
+                changed = True
         cell.outputs = merged
     return changed
 
 
-def main(paths):
-    for path in paths:
+def canonical_py(nb, py_path: Path) -> str:
+    """The percent-format text jupytext writes for nb, with the configuration of py_path."""
+    import jupytext
+    from jupytext.config import load_jupytext_config
+
+    config = load_jupytext_config(str(py_path))
+    return jupytext.writes(nb, fmt=PAIRED_FMT, config=config)
+
+
+def main(paths) -> None:
+    for path in map(Path, paths):
         nb = nbformat.read(path, as_version=4)
         if tidy(nb):
             nbformat.write(nb, path)
+        py = path.with_suffix(".py")
+        if py.exists():
+            text = canonical_py(nb, py)
+            if py.read_text(encoding="utf-8") != text:
+                py.write_text(text, encoding="utf-8")
+                print(f"{py}: rewritten in jupytext's canonical form (same cells)")
 
 
 if __name__ == "__main__":

@@ -38,3 +38,47 @@ def test_merges_stream_chunks_and_drops_widget_state(tmp_path):
     before = path.read_bytes()
     tidy_notebook.main([str(path)])
     assert path.read_bytes() == before
+
+
+def test_widget_outputs_get_a_readable_text_fallback(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("fig", execution_count=1,
+                                     metadata={"tags": ["nbval-ignore-output"]})
+    view = {"model_id": "abc", "version_major": 2, "version_minor": 0}
+    cell.outputs = [nbformat.v4.new_output(
+        "display_data", data={"application/vnd.jupyter.widget-view+json": view,
+                              "text/plain": "VBox(children=(SelectionSlider(continuous_upd…"})]
+    plain = nbformat.v4.new_code_cell("1", execution_count=2)
+    plain.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "1"},
+                                            execution_count=2)]
+    nb.cells = [cell, plain]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    tidy_notebook.main([str(path)])
+    out = nbformat.read(path, as_version=4)
+    data = out.cells[0].outputs[0].data
+    assert data["text/plain"] == tidy_notebook.WIDGET_TEXT
+    assert "VBox" not in path.read_text()
+    assert data["application/vnd.jupyter.widget-view+json"] == view  # live view untouched
+    assert out.cells[1].outputs[0].data["text/plain"] == "1"  # other outputs untouched
+
+
+def test_rewrites_the_paired_py_as_jupytext_writes_it(tmp_path):
+    import jupytext
+
+    nb = nbformat.v4.new_notebook(metadata={"jupytext": {"formats": "ipynb,py:percent"}})
+    cell = nbformat.v4.new_code_cell("x = 1", execution_count=1)
+    cell.metadata.update({"tags": ["solution"], "slideshow": {"slide_type": "skip"}})
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title"), cell]
+    py, ipynb = tmp_path / "01_x.py", tmp_path / "01_x.ipynb"
+    jupytext.write(nb, py, fmt="py:percent")  # keys in the authored order: tags first
+    nbformat.write(nb, ipynb)  # stored sorted
+    assert '# %% tags=["solution"] slideshow=' in py.read_text()
+    tidy_notebook.main([str(ipynb)])
+    text = py.read_text()
+    assert '# %% slideshow={"slide_type": "skip"} tags=["solution"]' in text
+    assert text == jupytext.writes(nbformat.read(ipynb, as_version=4), fmt="py:percent")
+    assert jupytext.read(py).cells[1].source == "x = 1"
+    before = py.stat().st_mtime_ns
+    tidy_notebook.main([str(ipynb)])  # already canonical: not written again
+    assert py.stat().st_mtime_ns == before
