@@ -13,8 +13,16 @@ SHELL := /bin/bash
 MAKEFLAGS += --no-builtin-rules --no-print-directory
 
 PYTHON ?= python3
+export PYTHON
 BIN := .venv/bin
-STAMP := .venv/.installed-from-pyproject-and-constraints
+# One stamp per extra (scripts/setup_venv.sh installs it): `make lab` needs only the runtime and
+# the `lab` extra; the checks add `test`, the slides and the book add `book`, on first use.
+STAMP := .venv/.stamp-lab
+TEST_STAMP := .venv/.stamp-test
+BOOK_STAMP := .venv/.stamp-book
+# Project-local JupyterLab defaults (no news pop-up), copied into .venv by `make lab`.
+LAB_OVERRIDES := jupyterlab/overrides.json
+LAB_SETTINGS := .venv/share/jupyter/lab/settings/overrides.json
 # Seconds before a hung step is stopped (the nbclient hang is known: see README).
 EXEC_TIMEOUT ?= 300
 NBVAL_TIMEOUT ?= 900
@@ -34,50 +42,42 @@ help:  ## list the targets
 
 # ---------------------------------------------------------------- setup
 
-venv setup: $(STAMP)  ## create .venv and install the project (again only when pyproject.toml or constraints.txt change)
+venv setup: $(STAMP)  ## create .venv with what reading needs (runtime + lab extra; again only when pyproject.toml or constraints.txt change)
 
-$(STAMP): pyproject.toml constraints.txt
-	@if [ ! -e $(BIN)/python ]; then \
-	  if ! command -v $(PYTHON) >/dev/null 2>&1; then \
-	    echo "error: '$(PYTHON)' not found. Install Python 3.10 or newer (Debian/Ubuntu:" \
-	         "apt-get install python3 python3-venv) or run: make $(MAKECMDGOALS) PYTHON=/path/to/python3" >&2; \
-	    exit 1; \
-	  fi; \
-	  if ! $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then \
-	    echo "error: the course needs Python 3.10 or newer; '$(PYTHON)' is" \
-	         "$$($(PYTHON) --version 2>&1). Install a newer one and run:" \
-	         "make $(MAKECMDGOALS) PYTHON=/path/to/python3.11" >&2; \
-	    exit 1; \
-	  fi; \
-	  echo "Creating .venv with $$($(PYTHON) --version 2>&1) ($$(command -v $(PYTHON)))"; \
-	  if ! $(PYTHON) -m venv .venv; then \
-	    rm -rf .venv; \
-	    echo "error: '$(PYTHON) -m venv .venv' failed. On Debian/Ubuntu install the venv" \
-	         "module first: apt-get install python3-venv" >&2; \
-	    exit 1; \
-	  fi; \
-	fi
-	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { \
-	  echo "error: .venv runs $$($(BIN)/python --version 2>&1 || echo 'a broken Python');" \
-	       "the course needs 3.10 or newer. Remove it with 'make distclean' and run make again." >&2; \
-	  exit 1; }
-	@echo "Installing the project and its dependencies into .venv (constraints.txt pins the tested versions)"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'pip>=21.3'
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-	  -c constraints.txt -e '.[lab,test,book]'
+# A stamp is refreshed when pyproject.toml or constraints.txt is newer; setup_venv.sh installs
+# nothing when .venv already has every requirement at its pinned version.
+.venv/.stamp-%: pyproject.toml constraints.txt scripts/setup_venv.sh
+	@scripts/setup_venv.sh $*
 	@touch $@
 
-lab: $(STAMP)  ## open JupyterLab on notebooks/ at 127.0.0.1 (log in with the token it prints)
-	$(BIN)/jupyter lab notebooks/ --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
+repair:  ## reinstall whatever .venv is missing, whatever the stamps say (what `make doctor` advises)
+	scripts/setup_venv.sh --force lab $(if $(wildcard $(TEST_STAMP)),test) \
+	  $(if $(wildcard $(BOOK_STAMP)),book)
+	@touch $(STAMP) $(wildcard $(TEST_STAMP) $(BOOK_STAMP))
+	@$(MAKE) doctor
+
+# No "Would you like to get notified about Jupyter news?" pop-up: a default in .venv, which
+# the reader's own settings still override. Authentication is untouched (token, 127.0.0.1).
+$(LAB_SETTINGS): $(LAB_OVERRIDES) | $(STAMP)
+	@mkdir -p $(@D)
+	cp $< $@
+
+# The .py is the source of each notebook: jupytext opens a pair whose .ipynb is newer than its
+# .py (a `git pull` of refreshed outputs) instead of refusing it; see jupytext.toml.
+JUPYTEXT_LAB_ARGS := --ContentsManager.outdated_text_notebook_margin=inf
+
+lab: $(STAMP) $(LAB_SETTINGS)  ## open JupyterLab on notebooks/ at 127.0.0.1 (log in with the token it prints)
+	$(BIN)/jupyter lab notebooks/ --ServerApp.ip=127.0.0.1 $(JUPYTEXT_LAB_ARGS) $(ALLOW_ROOT) \
+	  $(LAB_ARGS)
 
 # ---------------------------------------------------------------- checks
 
-test: $(STAMP) check-timeout  ## every check; runs all steps, exits non-zero if any failed
+test: $(TEST_STAMP) check-timeout  ## every check; runs all steps, exits non-zero if any failed
 	@$(MAKE) -k lint pairing hygiene unit nbval browser || { \
 	  echo; echo "make test: FAILED (see the steps marked Error above)" >&2; exit 1; }
 	@echo; echo "make test: every check passed"
 
-lint: $(STAMP)  ## ruff on the package, tests, benchmarks, scripts and notebook sources
+lint: $(TEST_STAMP)  ## ruff on the package, tests, benchmarks, scripts and notebook sources
 	@echo; echo "==== lint: ruff check"
 	$(BIN)/ruff check $(LINT_PATHS)
 
@@ -89,11 +89,11 @@ hygiene: $(STAMP) check-timeout  ## each .ipynb: executed in order, no errors, n
 	@echo; echo "==== notebook hygiene"
 	$(TIMEOUT) $(CHECK_TIMEOUT) $(BIN)/python scripts/check_notebooks.py hygiene
 
-unit: $(STAMP)  ## the unit tests (plain pytest)
+unit: $(TEST_STAMP)  ## the unit tests (plain pytest)
 	@echo; echo "==== unit tests: pytest"
 	$(BIN)/pytest
 
-nbval: $(STAMP) check-timeout  ## rerun every chapter notebook and compare its outputs (strict)
+nbval: $(TEST_STAMP) check-timeout  ## rerun every chapter notebook and compare its outputs (strict)
 	@echo; echo "==== notebooks: pytest --nbval notebooks/"
 	@if ! compgen -G 'notebooks/[0-9][0-9]_*.ipynb' >/dev/null; then \
 	  echo "no chapter notebooks (notebooks/NN_*.ipynb) yet: nothing for nbval to run"; \
@@ -104,11 +104,12 @@ nbval: $(STAMP) check-timeout  ## rerun every chapter notebook and compare its o
 	    exit $$rc; }; \
 	fi
 
-browser: $(STAMP) check-timeout  ## JupyterLab in headless Chromium (tests/browser)
+browser: $(TEST_STAMP) check-timeout  ## JupyterLab in headless Chromium (tests/browser)
 	@echo; echo "==== browser tests: pytest tests/browser"
 	@if [ ! -d tests/browser ]; then \
 	  echo "tests/browser does not exist yet: no browser tests to run"; \
 	else \
+	  scripts/setup_chromium.sh; \
 	  $(TIMEOUT) $(BROWSER_TIMEOUT) $(BIN)/pytest tests/browser || { rc=$$?; \
 	    [ $$rc -ne 124 ] || echo "error: the browser tests did not finish within" \
 	      "$(BROWSER_TIMEOUT) s (BROWSER_TIMEOUT=... to change)" >&2; \
@@ -125,6 +126,9 @@ check-timeout:
 
 # make execute                             every chapter
 # make execute NB=notebooks/01_entropy.py  one chapter (.py or .ipynb name)
+# The kernel runs with its own matplotlib backend (inline) whatever MPLBACKEND the shell has;
+# scripts/tidy_notebook.py then tidies the outputs and rewrites the .py exactly as jupytext
+# writes it from the .ipynb (canonical metadata order), so the pair stays byte-identical.
 execute: $(STAMP) check-timeout  ## rerun notebooks from their .py and store the outputs (NB=... for one)
 	@if [ -n "$(NB)" ]; then sources="$(NB)"; \
 	else sources="$$(compgen -G 'notebooks/[0-9][0-9]_*.py' || true)"; fi; \
@@ -136,7 +140,8 @@ execute: $(STAMP) check-timeout  ## rerun notebooks from their .py and store the
 	  $(BIN)/jupytext --quiet --update --to ipynb "$$py"; \
 	  for attempt in 1 2; do \
 	    rc=0; \
-	    $(TIMEOUT) $(EXEC_TIMEOUT) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    $(TIMEOUT) $(EXEC_TIMEOUT) env -u MPLBACKEND $(BIN)/jupyter nbconvert --to notebook \
+	      --execute --inplace \
 	      --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
 	      --log-level=WARN "$$nb" || rc=$$?; \
 	    [ $$rc -eq 124 ] || break; \
@@ -161,6 +166,9 @@ slides: $(STAMP)  ## one reveal.js deck per chapter in _build/slides/ (opens off
 book: $(STAMP)  ## the whole course as a static HTML book in _build/book/_build/html/ (offline)
 	$(BIN)/python scripts/build_book.py --out _build/book
 
+# `make slides` and `make book` need the book extra (added here: their recipes are above).
+slides book: $(BOOK_STAMP)
+
 test-lowest: check-timeout  ## unit tests with the lowest dependency versions pyproject allows (.venv-lowest)
 	@[ -x .venv-lowest/bin/python ] || $(PYTHON) -m venv .venv-lowest
 	.venv-lowest/bin/python -m pip install --quiet --disable-pip-version-check \
@@ -172,10 +180,10 @@ test-lowest: check-timeout  ## unit tests with the lowest dependency versions py
 doctor: $(STAMP)  ## versions, widget front end, notebook sync, and what to do about each problem
 	$(BIN)/python -m course_utils doctor
 
-constraints: $(STAMP)  ## rewrite constraints.txt from the versions .venv has installed now
+constraints: $(STAMP) $(TEST_STAMP) $(BOOK_STAMP)  ## rewrite constraints.txt from the versions .venv has installed now
 	$(BIN)/python scripts/freeze_constraints.py > constraints.txt.new
 	mv constraints.txt.new constraints.txt
-	@touch $(STAMP)
+	@touch $(STAMP) $(TEST_STAMP) $(BOOK_STAMP)
 
 clean:  ## remove caches and build outputs (keeps .venv)
 	rm -rf .pytest_cache .ruff_cache .hypothesis _build build dist slides *.egg-info \

@@ -5,6 +5,12 @@ that pyproject.toml's ``addopts`` gives would only work from the repository root
 resolved against the directory of the configuration file instead, so ``pytest --nbval
 notebooks/`` works from anywhere. A path typed on the command line (or in PYTEST_ADDOPTS) keeps
 its usual meaning, relative to the directory pytest was started in.
+
+The notebooks must not depend on the caller's matplotlib backend either: a shell (or CI
+configuration) with ``MPLBACKEND=Agg`` would be inherited by the kernels nbval starts
+(``--nbval-current-env``), and no figure would be displayed, so every figure output would
+differ. With ``--nbval``, MPLBACKEND is removed from the environment before any kernel starts,
+and ipykernel chooses its own inline backend, as when a reader runs the notebook.
 """
 
 from __future__ import annotations
@@ -23,7 +29,14 @@ def _typed_by_user(config: pytest.Config) -> bool:
     return any(a == SANITIZE_OPTION or a.startswith(SANITIZE_OPTION + "=") for a in args)
 
 
+def _runs_notebooks(config: pytest.Config) -> bool:
+    option = config.option
+    return bool(getattr(option, "nbval", False) or getattr(option, "nbval_lax", False))
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if _runs_notebooks(config):
+        os.environ.pop("MPLBACKEND", None)
     value = getattr(config.option, "nbval_sanitize_with", None)
     if not value:
         return
