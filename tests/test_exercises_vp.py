@@ -54,3 +54,13 @@ def test_ve_start_kl_check():
     assert ex.check_ve_start_kl(0.5 * np.sum(r - np.log1p(r)))
     assert not ex.check_ve_start_kl(0.5 * np.sum(r))
     assert not ex.check_ve_start_kl(None)
+
+
+def test_ve_start_kl_worked_value():
+    """Chapter 6, exercise 4: eigenvalues 1..4, T = 2 give 1/2 sum(r - log(1 + r)) = 0.3093 nats
+    (the value the worked solution states); 0.4078, an earlier misprint, is rejected."""
+    assert ex.check_ve_start_kl(0.3093, eigenvalues=(1.0, 2.0, 3.0, 4.0), T=2.0)
+    assert not ex.check_ve_start_kl(0.4078, eigenvalues=(1.0, 2.0, 3.0, 4.0), T=2.0)
+    # doubling the eigenvalues and T^2 together leaves the KL unchanged; doubling T halves each r
+    assert ex.check_ve_start_kl(0.3093, eigenvalues=(2.0, 4.0, 6.0, 8.0), T=2.0 * np.sqrt(2.0))
+    assert ex.check_ve_start_kl(0.092577, eigenvalues=(2.0, 4.0, 6.0, 8.0), T=4.0)

@@ -64,7 +64,7 @@ def vp_output_std(lam, L):
 
     The sampler is linear here: each step multiplies x_hat by
     a_l = r_l + (alpha_{l-1} - r_l alpha_l) alpha_l lam / (alpha_l^2 lam + sigma_l^2),
-    r_l = sigma_{l-1} / sigma_l, so the output std is |prod_l a_l| (source-notes fact 12).
+    r_l = sigma_{l-1} / sigma_l, so the output std is |prod_l a_l| (chapter 6, section 5).
     """
     lam = check_scalar(lam, "lam", low=0, low_open=True)
     L = check_scalar(L, "L", low=1, integer=True)

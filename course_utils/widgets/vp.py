@@ -71,7 +71,8 @@ def vp_sampler_view(schedule="VP", grid="uniform", L=20, K=3):
     nearest line), ``fractions`` (K,), ``energy`` (K,) (1 is right), ``times`` (L+1,),
     ``path_sq`` (L+1,) the mean of ||x_hat_t||^2 over the points at each grid time,
     ``true_sq`` (L+1,) the exact E||x_t||^2 = alpha_t^2 + D sigma_t^2 (E||x||^2 = 1), and
-    ``start_kl`` = KL(law of x_T (Gaussian part) || start law): 0 for VP.
+    ``start_kl`` = KL(N(0, Cov(x_T)) || start law), a lower bound on the KL of the law of
+    x_T itself: 0 for VP.
     """
     if L not in L_VALUES:
         raise ValueError(f"L must be one of {L_VALUES}, got {L!r}")
@@ -88,7 +89,8 @@ def vp_sampler_view(schedule="VP", grid="uniform", L=20, K=3):
     out, path = sample(denoiser, sched, x0, grid=ts, return_path=True)
     cov = sum(u @ u.T for u in bases) / K  # Cov(x) of the mixture
     a, s = sched.alpha(ts), sched.sigma(ts)
-    # The true x_T = alpha_T x + sigma_T g; its Gaussian part N(0, alpha_T^2 Cov + sigma_T^2 I).
+    # x_T = alpha_T x + sigma_T g has covariance alpha_T^2 Cov + sigma_T^2 I; the KL of the
+    # Gaussian with that covariance is a lower bound on the KL of the law of x_T.
     lam = np.linalg.eigvalsh(cov)
     if schedule == "VE":
         start_kl = ve_start_kl(lam, VE_T)
@@ -136,7 +138,7 @@ def setup(fig, data):
     scat = ax_s.scatter(data["samples"][:, 0], data["samples"][:, 1], s=10,
                         color=PALETTE["black"], alpha=0.6, label="samples")
     ax_s.set(xlim=(-3.5, 3.5), ylim=(-3.5, 3.5), xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
-    ax_s.legend(loc="upper left", fontsize=8)
+    ax_s.legend(loc="upper left", fontsize="x-small")
     (p_path,) = ax_p.plot([], [], "o-", ms=3, color=PALETTE["blue"],
                           label=r"sampler: mean $\|\hat x_t\|^2$")
     (p_true,) = ax_p.plot([], [], "--", color=PALETTE["orange"], label=r"exact $E\|x_t\|^2$")
@@ -148,7 +150,7 @@ def setup(fig, data):
     ax_p.yaxis.set_minor_locator(NullLocator())
     ax_s.set_xticks([-3, 0, 3])
     ax_s.set_yticks([-3, 0, 3])
-    ax_p.legend(loc="upper left", fontsize=8)
+    ax_p.legend(loc="upper left", fontsize="x-small")
     state = {"ax_s": ax_s, "ax_p": ax_p, "lines": lines, "scat": scat, "path": p_path,
              "true": p_true, "colors": cols}
     update(state, data)
