@@ -66,3 +66,21 @@ def test_builder_and_redraw_changes_summary():
         np.testing.assert_allclose(tops, w.data["per_direction"])
         assert len(w.fig.axes) == 2
         assert w.callback_seconds[-1] < 2.0  # generous bound for a loaded CI machine
+
+
+def test_static_fallback_shows_each_setting():
+    import matplotlib.pyplot as plt
+
+    settings = ((0.03, 2), (0.3, 2), (0.03, 5))
+    fig, lines = W.plot_small_multiples(settings)
+    assert len(lines) == 3 and "P=5" in lines[2] and "t=0.3" in lines[1]
+    assert len(fig.axes) == 1 + len(settings)  # one curve panel + one bar panel per setting
+    for ax, (t, P) in zip(fig.axes[1:], settings, strict=True):
+        d = W.entropy_profile(t, P)
+        tops = np.array([b.get_y() + b.get_height() for b in ax.patches])
+        np.testing.assert_allclose(tops, d["per_direction"])
+        assert f"P = {P}" in ax.get_title()
+    # one h(x_t) curve per distinct P, plus the noise-alone line
+    labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
+    assert sum("P = " in s for s in labels) == 2 and any("noise alone" in s for s in labels)
+    plt.close(fig)

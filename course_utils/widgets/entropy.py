@@ -164,24 +164,63 @@ def update_view(state, data):
     state["ax2"].set_title(f"t={t:g}: per direction (orange: $\\lambda_i=0$)")
 
 
-STATIC_SETTINGS = ((0.03, 2), (0.3, 2), (3.0, 2))
+STATIC_SETTINGS = ((0.03, 2), (0.3, 2), (0.03, 5))
 
 
 def plot_small_multiples(settings=STATIC_SETTINGS):
-    """The static fallback: the widget's two panels for each (t, P) in ``settings``, stacked.
+    """The static fallback, in one row: h(x_t) against t for every P among ``settings``
+    (with the point and tangent of each setting), then the per-direction entropies of each
+    setting as bars (orange: the empty directions, lambda_i = 0).
 
     Returns (figure, list of one-line summaries), both from ``entropy_profile``.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullLocator
+
+    from ..plotting import PALETTE
 
     settings = list(settings)
-    fig = plt.figure(figsize=(9.5, 3.3 * len(settings)), layout="constrained")
-    subs = np.atleast_1d(fig.subfigures(len(settings), 1))
+    n = len(settings)
+    fig, axes = plt.subplots(1, n + 1, figsize=(2.6 * n + 3.6, 3.5), layout="constrained",
+                             gridspec_kw={"width_ratios": [1.7] + [1.0] * n})
+    (ylo, yhi), (plo, phi) = _limits()
+    ps = sorted({P for _, P in settings})
+    palette = [PALETTE[c] for c in ("green", "purple", "sky", "black")]  # not the bar colours
+    colors = {P: palette[k % len(palette)] for k, P in enumerate(ps)}
+    ax1 = axes[0]
     lines = []
-    for sub, (t, P) in zip(subs, settings, strict=True):
-        data = entropy_profile(t, P)
-        setup_view(sub, data)
-        lines.append(summary(data))
+    for P in ps:
+        d = entropy_profile(settings[0][0], P)
+        ax1.plot(d["t_grid"], d["h_curve"], color=colors[P], label=f"$h(x_t)$, P = {P}")
+    ax1.plot(T_GRID, D_WIDGET * (_HALF_LOG_2PIE + np.log(T_GRID)), "--", color=PALETTE["black"],
+             lw=1.0, label="$h(tg)$, noise alone")
+    for j, (t, P) in enumerate(settings):
+        d = entropy_profile(t, P)
+        lines.append(summary(d))
+        s = t * np.array([1 / 4, 4])
+        ax1.plot(s, d["h"] + d["eff_dim"] * np.log(s / t), color=PALETTE["vermillion"], lw=2.0)
+        ax1.plot([t], [d["h"]], "o", color=PALETTE["vermillion"], ms=6)
+        ax1.annotate(f"{j + 1}", (t, d["h"]), textcoords="offset points", xytext=(-12, 4),
+                     fontsize="small", color=PALETTE["vermillion"])
+        ax = axes[j + 1]
+        idx = np.arange(1, d["D"] + 1)
+        cols = [PALETTE["blue"] if lam > 0 else PALETTE["orange"] for lam in d["eigenvalues"]]
+        ax.bar(idx, d["per_direction"] - plo, bottom=plo, color=cols)
+        ax.axhline(d["noise_level"], color=PALETTE["black"], ls="--", lw=1.0)
+        ax.set_ylim(plo, phi)
+        ax.set_xticks(idx[::2])
+        ax.set_xlabel("eigen-direction i")
+        ax.set_title(f"{j + 1}: t = {t:g}, P = {P}", fontsize="small")
+        if j == 0:
+            ax.set_ylabel(r"$\frac{1}{2}\log(2\pi e(\lambda_i+t^2))$ (nats)")
+    ax1.set_xscale("log")
+    ax1.xaxis.set_minor_locator(NullLocator())
+    ax1.set_xlim(T_GRID[0], T_GRID[-1])
+    ax1.set_ylim(ylo, yhi)
+    ax1.set_xlabel("noise level t (log scale)")
+    ax1.set_ylabel("entropy (nats)")
+    ax1.set_title("slope $t\\,dh/dt$ at the points")
+    ax1.legend(loc="lower right", fontsize="x-small")
     return fig, lines
 
 
