@@ -463,9 +463,24 @@ class GaussianMixture:
         base, maha, e, parts = self._careful_terms(x, a, s2)
         # softmax of base - 4^e maha / 2: subtract the row minimum of maha before scaling
         # back, so that 4^e may overflow to inf without making inf - inf
-        gap = maha - maha.min(axis=1, keepdims=True)
+        best = maha.argmin(axis=1)
+        gap = maha - maha[np.arange(n), best][:, None]  # scaled: the true gap is 4^e gap
+        # rounding error of the scaled Mahalanobis terms (a few D eps of them): where it
+        # reaches the gaps that decide the weights (80 nats), float64 cannot resolve them
+        err = (maha + maha[np.arange(n), best][:, None]) * (8 * self.D * np.finfo(float).eps)
+        with np.errstate(under="ignore"):
+            unit = np.ldexp(1.0, -2 * e)[:, None]  # 1 in the scaled units
+        contested = (gap < err + 80.0 * unit) & (err > 1e-3 * unit)
+        contested[np.arange(n), best] = False
         with np.errstate(over="ignore"):
             gap = np.ldexp(gap, 2 * e[:, None])
+        if np.any(contested):
+            raise ValueError(
+                "x_t is too far from the mixture for this noise level (|x_t| / sigma_t ~ "
+                f"{float(np.ldexp(np.sqrt(maha.max()), int(e.max()))):.3g}): the "
+                "responsibilities are decided by differences below the rounding error of "
+                "float64, so no answer would be right"
+            )
         w = _softmax(base - 0.5 * gap)
         if want == "weights":
             return w
