@@ -64,7 +64,7 @@ $(LAB_SETTINGS): $(LAB_OVERRIDES) | $(STAMP)
 
 # The .py is the source of each notebook: jupytext opens a pair whose .ipynb is newer than its
 # .py (a `git pull` of refreshed outputs) instead of refusing it; see jupytext.toml.
-JUPYTEXT_LAB_ARGS := --ContentsManager.outdated_text_notebook_margin=inf
+JUPYTEXT_LAB_ARGS := --JupytextConfiguration.outdated_text_notebook_margin=inf
 
 lab: $(STAMP) $(LAB_SETTINGS)  ## open JupyterLab on notebooks/ at 127.0.0.1 (log in with the token it prints)
 	$(BIN)/jupyter lab notebooks/ --ServerApp.ip=127.0.0.1 $(JUPYTEXT_LAB_ARGS) $(ALLOW_ROOT) \

@@ -23,7 +23,26 @@ SHOWN = ("numpy", "matplotlib", "ipywidgets", "jupyterlab", "jupytext", "ipykern
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECK_SCRIPT = REPO_ROOT / "scripts" / "check_notebooks.py"
 WIDGET_FRONTEND = "@jupyter-widgets/jupyterlab-manager"
-FIX_INSTALL = "run `make venv` in the repository (or `pip install -e '.[lab]'` in your environment)"
+
+
+def pip_command() -> str:
+    """How to call this environment's own pip: ``.venv/bin/python -m pip`` in the checkout."""
+    exe = Path(sys.executable)
+    try:
+        rel = exe.absolute().relative_to(REPO_ROOT.absolute())
+    except ValueError:
+        return f"{exe} -m pip"
+    return f"{rel.as_posix()} -m pip"
+
+
+def fix_install() -> str:
+    """What repairs a missing or wrong package: ``make repair`` ignores the install stamps."""
+    return ("run `make repair` in the repository (it installs whatever .venv lacks, whatever "
+            f"the install stamps say), or `{pip_command()} install -c constraints.txt -e "
+            "'.[lab]'` there")
+
+
+FIX_INSTALL = fix_install()
 
 
 class Problem:
@@ -43,28 +62,67 @@ def installed_version(name: str) -> str | None:
         return None
 
 
-def _satisfies(version: str, specifier: str) -> bool | None:
-    """Whether version is in specifier; None if ``packaging`` is unavailable to tell."""
+def _packaging():
+    """``packaging``'s Requirement and SpecifierSet: the installed package, else pip's copy
+    (an environment missing packages may well miss ``packaging`` too); None if neither."""
     try:
+        from packaging.requirements import Requirement
         from packaging.specifiers import SpecifierSet
     except ImportError:
+        try:
+            from pip._vendor.packaging.requirements import Requirement
+            from pip._vendor.packaging.specifiers import SpecifierSet
+        except ImportError:
+            return None
+    return Requirement, SpecifierSet
+
+
+def _satisfies(version: str, specifier: str) -> bool | None:
+    """Whether version is in specifier; None if ``packaging`` is unavailable to tell."""
+    if _packaging() is None:
         return None
-    return SpecifierSet(specifier).contains(version, prereleases=True)
+    return _packaging()[1](specifier).contains(version, prereleases=True)
 
 
 # ------------------------------------------------------------------ requirements
 
 
+def _declared_requires(pyproject: Path = REPO_ROOT / "pyproject.toml") -> list[str] | None:
+    """Requires-Dist lines as pyproject.toml declares them now (None without one, or on 3.10).
+
+    Read from the checkout rather than from the installed metadata, which is only as new as
+    the last install: a requirement added since then must still be checked.
+    """
+    try:
+        import tomllib
+    except ImportError:
+        return None
+    try:
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    except (OSError, ValueError, KeyError):
+        return None
+    if project.get("name") != PROJECT:
+        return None
+    requires = list(project.get("dependencies", []))
+    for extra, reqs in project.get("optional-dependencies", {}).items():
+        for text in reqs:
+            req, _, marker = text.partition(";")
+            cond = f'extra == "{extra}"' + (f" and ({marker.strip()})" if marker.strip() else "")
+            requires.append(f"{req.strip()}; {cond}")
+    return requires
+
+
 def project_requirements(extras: tuple[str, ...] = ("lab",)) -> list[str]:
     """The project's runtime requirements plus those of the given extras, as declared."""
-    try:
-        requires = metadata.requires(PROJECT) or []
-    except metadata.PackageNotFoundError:
-        return []
-    try:
-        from packaging.requirements import Requirement
-    except ImportError:
+    requires = _declared_requires()
+    if requires is None:
+        try:
+            requires = metadata.requires(PROJECT) or []
+        except metadata.PackageNotFoundError:
+            return []
+    if _packaging() is None:
         return [r for r in requires if ";" not in r]
+    Requirement = _packaging()[0]
     chosen = []
     for text in requires:
         req = Requirement(text)
@@ -76,10 +134,10 @@ def project_requirements(extras: tuple[str, ...] = ("lab",)) -> list[str]:
 
 def requirement_problems(requirements: list[str], version_of=installed_version) -> list[Problem]:
     """A problem per requirement that is not installed or whose version is out of range."""
-    try:
-        from packaging.requirements import Requirement
-    except ImportError:
-        return []
+    if _packaging() is None:
+        return [Problem("the requirements cannot be checked: neither packaging nor pip is "
+                        "installed in this environment", FIX_INSTALL)]
+    Requirement = _packaging()[0]
     problems = []
     for text in requirements:
         req = Requirement(text)
@@ -104,7 +162,7 @@ def python_problems(version: str | None = None, requires: str | None = None) -> 
     if requires and _satisfies(version, requires) is False:
         return [Problem(f"Python {version} runs this; the course needs Python {requires}",
                         "install a newer Python and recreate the environment: "
-                        "`make distclean && make venv PYTHON=/path/to/python3.11`")]
+                        "`make distclean && make lab PYTHON=/path/to/python3.11`")]
     return []
 
 
@@ -162,18 +220,20 @@ def widget_problems(ipywidgets_version: str | None, ipywidgets_requires: list[st
         problems.append(Problem(
             "the widget front end (jupyterlab_widgets) is not installed: sliders will show "
             "as text such as 'Loading widget...' instead of controls",
-            f"`pip install 'jupyterlab_widgets{spec}'` in the environment that runs "
-            f"JupyterLab, {restart}"))
+            f"`{pip_command()} install 'jupyterlab_widgets{spec}'` (or `make repair`), "
+            f"{restart}"))
     elif spec and _satisfies(jlw_version, spec) is False:
         problems.append(Problem(
             f"jupyterlab_widgets {jlw_version} does not match ipywidgets {ipywidgets_version}, "
             f"which expects jupyterlab_widgets{spec}: widgets will not display",
-            f"`pip install 'jupyterlab_widgets{spec}'` (or `make venv`), {restart}"))
+            f"`{pip_command()} install 'jupyterlab_widgets{spec}'` (or `make repair`), "
+            f"{restart}"))
     if jlw_version is not None and frontend is None:
         problems.append(Problem(
             f"JupyterLab finds no {WIDGET_FRONTEND} extension on its path, so widgets "
             "will not display",
-            f"reinstall the front end: `pip install --force-reinstall 'jupyterlab_widgets{spec}'`, "
+            "reinstall the front end: "
+            f"`{pip_command()} install --force-reinstall 'jupyterlab_widgets{spec}'`, "
             f"{restart}"))
     elif frontend is not None and shipped_version and frontend[0] != shipped_version:
         problems.append(Problem(

@@ -120,7 +120,9 @@ if [ $force -eq 0 ]; then
     echo ".venv already has course-utils[$joined] at the tested versions: nothing to install"
     exit 0
   fi
-  [ ! -e "$BIN/pip" ] || echo "Installing into .venv: needed ${why:0:300}"
+  if "$BIN/python" -I -c 'import importlib.metadata as m; m.version("course-utils")' 2>/dev/null; then
+    echo ".venv lacks: ${why:0:400}"
+  fi
 fi
 
 echo "Installing course-utils[$joined] into .venv (versions pinned by constraints.txt)"
