@@ -2,7 +2,7 @@
 
 ``tweedie_field(t)`` is the pure compute function (numpy only), tested over ``T_VALUES``.
 ``build_tweedie()`` returns the ``InteractiveFigure``; ``plot_static()`` draws the small-multiples
-fallback from the same compute function. The points are the source's figure F3 setting: clean
+fallback from the same compute function. The points are clean
 samples of the 2-D mixture (``course_utils.diffusion.mixture_2d``) and ONE noise draw g shared by
 every t, so as t moves each x_t = x + t g slides along its own ray (chapter 2, eq. 2).
 """
@@ -20,7 +20,7 @@ from ._core import InteractiveFigure, slider
 
 T_VALUES = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0)  # slider grid
 T_DEFAULT = 2.0
-STATIC_T = (0.5, 1.0, 2.0, 5.0, 10.0)  # small multiples of the static fallback
+STATIC_T = (0.5, 2.0, 5.0)  # small multiples of the static fallback (three readable panels)
 N_POINTS = 30
 SEED = 43
 LIM = 8.0
@@ -115,8 +115,8 @@ def draw_panel(ax, data, legend=True):
                      lw=0.5, label=r"$\bar x^*(t, x_t)$", zorder=5)
     arrows = ax.quiver(
         data["x_t"][:, 0], data["x_t"][:, 1], data["arrows"][:, 0], data["arrows"][:, 1],
-        angles="xy", scale_units="xy", scale=1.0, width=0.004, color=PALETTE["black"],
-        alpha=0.7, zorder=4,
+        angles="xy", scale_units="xy", scale=1.0, width=0.006, headwidth=4.0, headlength=5.0,
+        headaxislength=4.5, color=PALETTE["black"], alpha=0.8, zorder=6,
     )
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
@@ -129,7 +129,7 @@ def draw_panel(ax, data, legend=True):
     ax.set_ylabel("$x_2$")
     title = ax.set_title(_title(data))
     if legend:
-        ax.legend(loc="lower right", fontsize=8, framealpha=0.85)
+        ax.legend(loc="lower right", fontsize="x-small", framealpha=0.85)
     return {"ax": ax, "img": img, "clean": clean, "noisy": noisy, "den": den,
             "arrows": arrows, "title": title}
 
@@ -175,13 +175,13 @@ def plot_static(ts=STATIC_T):
     import matplotlib.pyplot as plt
 
     datas = [tweedie_field(t) for t in ts]
-    fig, axes = plt.subplots(1, len(ts), figsize=(3.2 * len(ts), 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(ts), figsize=(3.4 * len(ts), 3.7), squeeze=False,
+                             layout="constrained")
     for j, (ax, data) in enumerate(zip(axes[0], datas, strict=True)):
         draw_panel(ax, data, legend=(j == 0))
-        ax.set_title(f"t = {data['t']:g}")
+        ax.set_title(f"t = {data['t']:g} (peak $p_t$ {data['peak']:.4f})", fontsize="small")
         if j > 0:
             ax.set_ylabel("")
-    fig.tight_layout()
     return fig, [summary(d) for d in datas]
 
 
