@@ -41,11 +41,14 @@ def posterior_mean(gmm, x_t, t, schedule=None, dtype=np.float64):
     risky = gmm._overflow_rows(pts, a, s2) & noisy  # |x_t| huge for the noise level
     fast = noisy & ~risky
     if np.all(fast):
-        gmm._logits(pts, a, s2, out_mean=out, dtype=dtype)
+        logits = gmm._logits(pts, a, s2, out_mean=out, dtype=dtype)
+        risky = risky | gmm._unreliable_rows(logits)
     elif np.any(fast):
         sub = np.empty((int(fast.sum()), gmm.D))
-        gmm._logits(pts[fast], *_rows(a, s2, fast), out_mean=sub, dtype=dtype)
+        logits = gmm._logits(pts[fast], *_rows(a, s2, fast), out_mean=sub, dtype=dtype)
         out[fast] = sub
+        risky = risky.copy()
+        risky[np.flatnonzero(fast)[gmm._unreliable_rows(logits)]] = True
     if np.any(risky):
         out[risky] = gmm._careful(pts[risky], *_rows(a, s2, risky), want="mean")
     return out[0] if single else out
@@ -64,13 +67,17 @@ def responsibilities(gmm, x_t, t, schedule=None, dtype=np.float64):
     a, s2 = gmm._alpha_sigma2(t, schedule, pts.shape[0])
     gmm._check_nondegenerate(s2, "responsibilities")
     risky = gmm._overflow_rows(pts, a, s2)  # |x_t| huge for the noise level
+    w = np.empty((pts.shape[0], gmm.K))
+    if not np.all(risky):
+        fast = np.flatnonzero(~risky)
+        logits = gmm._logits(pts[fast] if risky.any() else pts, *_rows(a, s2, ~risky),
+                             dtype=dtype)
+        w[fast] = _softmax(logits)
+        # rows whose weights rounding may have decided: redo them carefully
+        risky = risky.copy()
+        risky[fast[gmm._unreliable_rows(logits)]] = True
     if np.any(risky):
-        w = np.empty((pts.shape[0], gmm.K))
-        if not np.all(risky):
-            w[~risky] = _softmax(gmm._logits(pts[~risky], *_rows(a, s2, ~risky), dtype=dtype))
         w[risky] = gmm._careful(pts[risky], *_rows(a, s2, risky), want="weights")
-    else:
-        w = _softmax(gmm._logits(pts, a, s2, dtype=dtype))
     return w[0] if single else w
 
 

@@ -203,7 +203,7 @@ class GaussianMixture:
             out[~risky] = self._logits(pts[~risky], *_rows(a, s2, ~risky))
             ar, sr = _rows(a, s2, risky)
             n_r = int(risky.sum())
-            base, maha, e, _ = self._careful_terms(
+            base, maha, e, _, _ = self._careful_terms(
                 pts[risky], np.broadcast_to(np.reshape(ar, (-1, 1)), (n_r, 1)),
                 np.broadcast_to(np.reshape(sr, (-1, 1)), (n_r, 1)))
             with np.errstate(over="ignore"):
@@ -408,15 +408,31 @@ class GaussianMixture:
             limit = np.sqrt(1e300 / self.D * dmin)
         return np.broadcast_to(bound > limit, (x.shape[0],))
 
+    def _unreliable_rows(self, logits):
+        """Rows of fast-path logits (n, K) whose weights rounding may have decided: a runner-up
+        within 80 nats of the winner while the logits carry a rounding error (a few D eps
+        of their size) above 1e-3. O(n K); never true for ordinary inputs (|logits| ~ D)."""
+        if self.K == 1:
+            return np.zeros(logits.shape[0], dtype=bool)
+        top = logits.max(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore"):
+            err = (8 * self.D * np.finfo(float).eps) * (np.abs(logits) + np.abs(top))
+            close = (top - logits < err + 80.0) & (err > 1e-3) & (logits < top)
+        return close.any(axis=1)
+
     def _careful_terms(self, x, a, s2):
         """Per-component terms from y_k = x - a mu_k formed directly (no cancellation in
         x^T v - a mu^T v), each row scaled by 2^-e (exact) so that no square overflows.
 
-        Returns ``(base, maha, e, parts)``: base[i, k] = log pi_k - 1/2 log det(noised
+        Returns ``(base, maha, e, parts, excess)``: base[i, k] = log pi_k - 1/2 log det(noised
         cov_k), maha[i, k] the Mahalanobis term of the scaled row (the true one is
         4^e maha), and ``parts[k] = (z, r)``: the scaled coordinates V_k^T y_k / 2^e and,
         for a low-rank component, the scaled residual off its basis (else None).
-        ``a`` and ``s2`` are (n, 1) columns; s2 > 0.
+        ``excess = (q, q_err)``: maha - |x|^2 / s2 written without |x|^2 / s2,
+        q = (a^2 |mu|^2 - 2 a x^T mu) / s2 - sum_i c_i z_i^2 with c = a^2 lambda / (s2 d), and a
+        bound on its rounding error; it is the accurate form when the noise dominates (the
+        terms that differ between components are small, and |x|^2 / s2, common to all, is
+        never formed). ``a`` and ``s2`` are (n, 1) columns; s2 > 0.
         """
         big = np.maximum(np.abs(x).max(axis=1), np.abs(a[:, 0]) * self._mu_max)
         e = np.maximum(np.frexp(big)[1], 0)[:, None]  # 2^e > every |entry| of every y_k
@@ -424,6 +440,9 @@ class GaussianMixture:
         n = x.shape[0]
         base = np.empty((n, self.K))
         maha = np.empty((n, self.K))
+        q = np.empty((n, self.K))
+        q_err = np.empty((n, self.K))
+        x_norm = np.sqrt(np.einsum("id,id->i", xs, xs))
         parts = []
         for k, (mu, v, lam) in enumerate(self.components()):
             y = xs - as_ * mu
@@ -431,6 +450,11 @@ class GaussianMixture:
             d = (a * a) * lam + s2  # (n, r_k)
             maha[:, k] = np.einsum("ir,ir->i", z, z / d)
             logdet = np.log(d).sum(axis=1)
+            mu_norm = float(np.sqrt(mu @ mu))
+            shrink = np.einsum("ir,ir->i", z * z, (a * a) * lam / d) / s2[:, 0]
+            lin = (as_[:, 0] * (as_[:, 0] * mu_norm * mu_norm)) / s2[:, 0]
+            q[:, k] = lin - 2.0 * as_[:, 0] * (xs @ mu) / s2[:, 0] - shrink
+            q_err[:, k] = lin + 2.0 * np.abs(as_[:, 0]) * x_norm * mu_norm / s2[:, 0] + shrink
             r = None
             if self._low_rank[k]:
                 r = y - z @ v.T
@@ -449,7 +473,7 @@ class GaussianMixture:
                 logdet += (self.D - self.ranks[k]) * np.log(s2[:, 0])
             base[:, k] = self._log_pi[k] - 0.5 * logdet
             parts.append((z, r))
-        return base, maha, e[:, 0], parts
+        return base, maha, e[:, 0], parts, (q, q_err)
 
     def _careful(self, x, a, s2, want="weights"):
         """Responsibilities (``want="weights"``), the posterior mean (``"mean"``) or the score
@@ -460,14 +484,20 @@ class GaussianMixture:
         n = x.shape[0]
         a = np.broadcast_to(np.asarray(a, float).reshape(-1, 1), (n, 1))
         s2 = np.broadcast_to(np.asarray(s2, float).reshape(-1, 1), (n, 1))
-        base, maha, e, parts = self._careful_terms(x, a, s2)
-        # softmax of base - 4^e maha / 2: subtract the row minimum of maha before scaling
-        # back, so that 4^e may overflow to inf without making inf - inf
-        best = maha.argmin(axis=1)
-        gap = maha - maha[np.arange(n), best][:, None]  # scaled: the true gap is 4^e gap
-        # rounding error of the scaled Mahalanobis terms (a few D eps of them): where it
-        # reaches the gaps that decide the weights (80 nats), float64 cannot resolve them
-        err = (maha + maha[np.arange(n), best][:, None]) * (8 * self.D * np.finfo(float).eps)
+        base, maha, e, parts, (q, q_err) = self._careful_terms(x, a, s2)
+        # Rounding error of the (scaled) Mahalanobis terms, a few D eps of them, directly or
+        # in the excess form; each row uses the form with the smaller error.
+        tol = 8 * self.D * np.finfo(float).eps
+        excess = (q_err.max(axis=1) < maha.max(axis=1))[:, None]
+        m = np.where(excess, q, maha)
+        m_err = np.where(excess, q_err, maha) * tol
+        # softmax of base - 4^e m / 2: subtract the row minimum of m before scaling back,
+        # so that 4^e may overflow to inf without making inf - inf
+        best = m.argmin(axis=1)
+        gap = m - m[np.arange(n), best][:, None]  # scaled: the true gap is 4^e gap
+        # where the rounding error reaches the gaps that decide the weights (80 nats),
+        # float64 cannot resolve them
+        err = m_err + m_err[np.arange(n), best][:, None]
         with np.errstate(under="ignore"):
             unit = np.ldexp(1.0, -2 * e)[:, None]  # 1 in the scaled units
         contested = (gap < err + 80.0 * unit) & (err > 1e-3 * unit)
@@ -478,8 +508,8 @@ class GaussianMixture:
             raise ValueError(
                 "x_t is too far from the mixture for this noise level (|x_t| / sigma_t ~ "
                 f"{float(np.ldexp(np.sqrt(maha.max()), int(e.max()))):.3g}): the "
-                "responsibilities are decided by differences below the rounding error of "
-                "float64, so no answer would be right"
+                "responsibilities cannot be computed reliably in float64: the differences "
+                "that decide them are below the rounding error of the terms they come from"
             )
         w = _softmax(base - 0.5 * gap)
         if want == "weights":
