@@ -143,8 +143,9 @@ def test_noise_dominated_far_points(kind, scale):
     """t = 1e100, |x_t| = 1e150..1e300: the Mahalanobis terms are ~|x|^2 / t^2 (up to 1e400)
     while what differs between components is ~|x| |mu| / t^2 and lambda |x|^2 / t^4, at most
     ~1e-50 of them: weights = pi (all log-determinants agree to 1e-200), xhat =
-    sum pi_k (mu_k + Sigma_k x / t^2) and score = -x / t^2, each to relative 1e-50. Taking the difference of the direct terms
-    gave noise; the excess form (|x|^2 / t^2 never formed) gives these."""
+    sum pi_k (mu_k + Sigma_k x / t^2) and score = -x / t^2, each to relative 1e-50. The
+    difference of the direct terms gave noise; the excess form (|x|^2 / t^2 never formed)
+    gives these."""
     g = make_mixture(kind, 4, 1.0, seed=3)
     x = scale * np.random.default_rng(4).standard_normal((3, 4))
     t = 1e100
