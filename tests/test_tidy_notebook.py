@@ -82,3 +82,51 @@ def test_rewrites_the_paired_py_as_jupytext_writes_it(tmp_path):
     before = py.stat().st_mtime_ns
     tidy_notebook.main([str(ipynb)])  # already canonical: not written again
     assert py.stat().st_mtime_ns == before
+
+
+def _tiny_widget(**kwargs):
+    from course_utils.widgets._core import InteractiveFigure, slider
+
+    def compute(a):
+        return {"a": a}
+
+    def setup(fig, data):
+        ax = fig.add_subplot()
+        (line,) = ax.plot([0, 1], [0, data["a"]])
+        return line
+
+    def update(line, data):
+        line.set_ydata([0, data["a"]])
+
+    return InteractiveFigure(compute, setup, update, {"a": slider("a", [1, 2, 3])},
+                             lambda d: f"a = {d['a']}", figsize=(2, 1.5), **kwargs)
+
+
+def test_a_live_widget_carries_the_same_readable_text():
+    from course_utils.widgets import _core
+
+    assert _core.WIDGET_TEXT == tidy_notebook.WIDGET_TEXT
+    bundle = _tiny_widget()._repr_mimebundle_()
+    assert bundle["text/plain"] == tidy_notebook.WIDGET_TEXT
+    assert "model_id" in bundle["application/vnd.jupyter.widget-view+json"]
+
+
+def test_sliders_update_while_dragged_only_when_a_redraw_is_fast(monkeypatch):
+    from course_utils.widgets import _core
+
+    fig = _tiny_widget()
+    fig.widget()
+    assert fig.first_redraw_seconds > 0
+    assert fig.continuous_update == (fig.first_redraw_seconds < _core.CONTINUOUS_BELOW_S)
+    assert fig.controls["a"].continuous_update == fig.continuous_update
+    monkeypatch.setattr(_core, "CONTINUOUS_BELOW_S", 0.0)  # nothing is fast enough
+    slow = _tiny_widget()
+    slow.widget()
+    assert slow.continuous_update is False and slow.controls["a"].continuous_update is False
+    monkeypatch.setattr(_core, "CONTINUOUS_BELOW_S", 1e9)
+    fast = _tiny_widget()
+    fast.widget()
+    assert fast.continuous_update is True and fast.controls["a"].continuous_update is True
+    forced = _tiny_widget(continuous_update=False)  # a widget may decide for itself
+    forced.widget()
+    assert forced.controls["a"].continuous_update is False

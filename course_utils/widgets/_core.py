@@ -5,6 +5,11 @@ slider grid) plus *setup*/*update* functions that draw those numbers. ``Interact
 creates the figure once and, on every slider move, calls ``compute`` then ``update`` on the
 same artists and re-renders that one figure to PNG: no new figure per move, so memory stays
 flat through a whole lecture, and no pyplot figure manager is involved.
+
+Sliders follow the hand where the machine allows it: when the widget is first shown, one
+redraw is timed, and if it takes less than ``CONTINUOUS_BELOW_S`` the sliders update the
+figure while they are dragged (``continuous_update``); otherwise, on release. ``make bench``
+prints each widget's redraw times and the choice.
 """
 
 from __future__ import annotations
@@ -13,6 +18,14 @@ import io
 import time
 
 import numpy as np
+
+# A redraw faster than this (compute + draw + PNG, in the kernel) keeps up with a dragged
+# slider: the figure then updates while dragging; slower widgets update on release.
+CONTINUOUS_BELOW_S = 0.06
+# What viewers without a live kernel show for the widget (GitHub, a notebook opened before Run
+# All, the static book) instead of the ``VBox(children=(...`` repr of the controls.
+WIDGET_TEXT = ("Interactive figure: run this cell in JupyterLab to use the sliders; "
+               "the static panel below shows representative settings.")
 
 
 def unit_lines(angles) -> list[np.ndarray]:
@@ -87,9 +100,13 @@ class InteractiveFigure:
     controls : dict name -> ipywidgets control (``slider`` / ``toggle``)
     summary : callable(data) -> str
         One line of the numbers behind the figure.
+    continuous_update : bool or None
+        Redraw while a slider is dragged (True) or on release (False). None (default): decide
+        from the time of one redraw when the widget is first shown (``CONTINUOUS_BELOW_S``).
     """
 
-    def __init__(self, compute, setup, update, controls, summary, figsize=None):
+    def __init__(self, compute, setup, update, controls, summary, figsize=None,
+                 continuous_update=None):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -107,6 +124,7 @@ class InteractiveFigure:
         self.fig.canvas.draw()
         self.fig.set_layout_engine(None)
         self.callback_seconds: list[float] = []
+        self.continuous_update = continuous_update
         self._image = None
         self._text = None
         for c in self.controls.values():
@@ -136,14 +154,33 @@ class InteractiveFigure:
         import ipywidgets as w
 
         if self._image is None:
-            self._image = w.Image(value=render_png(self.fig), format="png")
+            # full redraws (compute + draw + PNG), timed in CPU seconds (what the machine can
+            # do, not how busy it is this instant): the faster of two decides continuous updates
+            times = []
+            for _ in range(2):
+                start = time.process_time()
+                self.data = self.compute(**self.values())
+                self._update(self.state, self.data)
+                png = render_png(self.fig)
+                times.append(time.process_time() - start)
+            self.first_redraw_seconds = min(times)
+            if self.continuous_update is None:
+                self.continuous_update = self.first_redraw_seconds < CONTINUOUS_BELOW_S
+            for c in self.controls.values():
+                if hasattr(c, "continuous_update"):
+                    c.continuous_update = bool(self.continuous_update)
+            self._image = w.Image(value=png, format="png")
             self._text = w.Label(value=self.summary(self.data))
             self._text.add_class("course-summary")
         box = w.VBox([*self.controls.values(), self._image, self._text])
         box.add_class("course-widget")
         return box
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget())
+    def _repr_mimebundle_(self, **kwargs):
+        """The live view for JupyterLab, and a readable sentence as the text fallback."""
+        bundle = self.widget()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, tuple):  # (data, metadata)
+            bundle = bundle[0]
+        bundle = dict(bundle or {})
+        bundle["text/plain"] = WIDGET_TEXT
+        return bundle
