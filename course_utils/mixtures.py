@@ -553,10 +553,11 @@ def _rows(a, s2, mask):
 
 
 def _frozen(values, dtype=float) -> np.ndarray:
-    """A read-only private copy."""
+    """A read-only private copy, handed out as a view of a read-only base so that its
+    ``flags.writeable`` cannot simply be switched back on."""
     arr = np.array(values, dtype=dtype)
     arr.flags.writeable = False
-    return arr
+    return arr.view()
 
 
 def _softmax(logits):
