@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -43,7 +44,10 @@ def conda_packages(env: dict) -> dict[str, SpecifierSet]:
     for dep in env["dependencies"]:
         if isinstance(dep, str):
             name, spec = CONDA_SPEC.match(dep).groups()
-            out[canonicalize_name(name)] = SpecifierSet(spec.replace(" ", ""))
+            spec = spec.replace(" ", "")
+            if re.fullmatch(r"=[0-9.]+", spec):  # conda's python=3.11 means 3.11.*
+                spec = f"={spec}.*"
+            out[canonicalize_name(name)] = SpecifierSet(spec)
     return out
 
 
@@ -52,19 +56,42 @@ def test_environment_lists_python_runtime_and_lab_packages_like_pyproject():
     expected = {canonicalize_name(r.name): r.specifier
                 for r in [Requirement(t) for t in
                           project["dependencies"] + project["optional-dependencies"]["lab"]]}
-    expected["python"] = SpecifierSet(project["requires-python"])
     env = environment()
     got = conda_packages(env)
     assert got.pop("pip", None) is not None, "environment.yml must list pip (for its pip: part)"
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and
+                  d.replace(" ", "").startswith("python"))
+    got.pop("python")
     bounds = {k: (str(got[k]), str(expected[k]))
               for k in got.keys() & expected.keys() if got[k] != expected[k]}
     assert got == expected, (
-        "environment.yml and pyproject.toml (requires-python, dependencies, lab extra) "
+        "environment.yml and pyproject.toml (dependencies, lab extra) "
         f"disagree:\n  only in environment.yml: {sorted(set(got) - set(expected))}"
         f"\n  only in pyproject.toml: {sorted(set(expected) - set(got))}"
         f"\n  different bounds (environment.yml, pyproject.toml): {bounds}"
     )
     assert env["channels"] == ["conda-forge"]
+    # repo2docker (Binder) reads only an exact minor version, `python=3.X`; a range such as
+    # python>=3.10 is ignored and it falls back to its own default
+    match = re.fullmatch(r"python=(3\.\d+)", python.replace(" ", ""))
+    assert match, f"environment.yml: {python!r}: write python=3.X (repo2docker reads no range)"
+    assert SpecifierSet(project["requires-python"]).contains(match.group(1) + ".0")
+
+
+def test_reading_needs_scikit_learn_but_not_the_test_tools():
+    deps = {canonicalize_name(Requirement(r).name) for r in pyproject()["project"]["dependencies"]}
+    lab = {canonicalize_name(Requirement(r).name)
+           for r in pyproject()["project"]["optional-dependencies"]["lab"]}
+    assert "scikit-learn" in deps  # the 8x8 digits of chapters 7-8
+    assert not (deps | lab) & {"pytest", "nbval", "playwright", "ruff", "jupyter-book"}
+
+
+def test_binder_post_build_installs_the_lab_defaults():
+    post = ROOT / "postBuild"
+    assert post.is_file() and os.access(post, os.X_OK), "postBuild must be executable"
+    assert "jupyterlab/overrides.json" in post.read_text()
+    overrides = json.loads((ROOT / "jupyterlab" / "overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
 
 
 def test_environment_installs_the_package_itself_through_pip():
@@ -127,17 +154,64 @@ def test_readme_gives_the_two_commands():
         assert command in readme, f"README.md does not mention `{command}`"
 
 
-def test_make_lab_binds_localhost_and_keeps_token_auth():
+def _make_dry_run(*targets: str) -> str:
     make = shutil.which("make")
     if make is None:
         pytest.fail("`make` is not installed, so the Makefile cannot be checked "
                     "(apt-get install make)")
-    done = subprocess.run([make, "-n", "--always-make", "lab"], capture_output=True, text=True,
-                          cwd=ROOT, timeout=60)
+    done = subprocess.run([make, "-n", "--always-make", *targets], capture_output=True,
+                          text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
-    lab_lines = [line for line in done.stdout.splitlines() if "jupyter lab" in line]
-    assert len(lab_lines) == 1, done.stdout
+    return done.stdout
+
+
+def test_make_lab_binds_localhost_and_keeps_token_auth():
+    out = _make_dry_run("lab")
+    lab_lines = [line for line in out.splitlines() if "jupyter lab" in line]
+    assert len(lab_lines) == 1, out
     line = lab_lines[0]
     assert "notebooks/" in line and "--ServerApp.ip=127.0.0.1" in line, line
     for weakening in ("token=", "password", "disable_check_xsrf", "--ip=0.0.0.0"):
         assert weakening not in line.lower(), f"`make lab` weakens access control: {line}"
+    # pairs open whichever file is newer; no news pop-up (a default in .venv)
+    assert "--JupytextConfiguration.outdated_text_notebook_margin=inf" in line
+    assert "jupyterlab/overrides.json .venv/share/jupyter/lab/settings/overrides.json" in out
+
+
+def test_each_target_installs_only_its_extras():
+    def installs(target):
+        return [line.split("setup_venv.sh", 1)[1].split() for line in
+                _make_dry_run(target).splitlines() if "scripts/setup_venv.sh" in line]
+
+    assert installs("lab") == [["lab"]]
+    assert ["test"] in installs("test") and ["book"] not in installs("test")
+    assert ["book"] in installs("book") and ["test"] not in installs("book")
+    repair = installs("repair")
+    assert repair and repair[0][:2] == ["--force", "lab"], repair
+
+
+def test_nbval_ignores_the_callers_mplbackend(tmp_path):
+    """A figure cell passes strict nbval with MPLBACKEND=Agg in the caller's environment
+    (conftest.py removes it before nbval starts the kernel)."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    png = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJ"
+           "RU5ErkJggg==")
+    nb = new_notebook(
+        cells=[new_code_cell(
+            "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(2, 1))\n"
+            "ax.plot([1, 2])\nplt.show()", execution_count=1,
+            outputs=[new_output("display_data", data={
+                "text/plain": "<Figure size 200x100 with 1 Axes>", "image/png": png})])],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}})
+    path = tmp_path / "figure.ipynb"
+    nbformat.write(nb, path)
+    env = dict(os.environ, MPLBACKEND="Agg")
+    # -p conftest: the repository's conftest.py, although the notebook lies outside the tree
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "-q",
+         "--nbval", str(path)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "1 passed" in done.stdout
