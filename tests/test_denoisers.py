@@ -274,18 +274,31 @@ def test_f3_repeated_denoising_converges_to_mean_at_predicted_rate():
 
 # -- F4, F5, F6, F7: low-rank mixtures and the attention form ----------------------------
 def test_f4_woodbury_identities_and_determinant():
+    """The library's Woodbury inverse and log-determinant (chapter 3, fact 4) against a dense
+    inverse and slogdet of U U^T + t^2 I. Tolerances: the matrix has condition number
+    (1 + t^2) / t^2, so a dense inverse is good to ~D eps cond / t^2 entrywise; log dets are
+    sums of D logs, good to ~D eps max|log|."""
     rng = np.random.default_rng(51)
     D, P = 7, 3
     u = random_orthonormal(D, P, rng)
     uu = u @ u.T
     for t in [0.1, 1.0, 5.0]:
-        inv = np.linalg.inv(uu + t * t * np.eye(D))
-        np.testing.assert_allclose(inv, (np.eye(D) - uu / (1 + t * t)) / t**2,
-                                   atol=1e-12 / t**2)
-        np.testing.assert_allclose(uu @ inv, uu / (1 + t * t), atol=1e-12)
-        sign, logdet = np.linalg.slogdet(uu + t * t * np.eye(D))
+        m = uu + t * t * np.eye(D)
+        cond = (1 + t * t) / (t * t)
+        inv = cu.low_rank_inverse(u, t)
+        np.testing.assert_allclose(inv, np.linalg.inv(m), rtol=0,
+                                   atol=16 * D * EPS * cond / t**2)
+        np.testing.assert_allclose(inv @ m, np.eye(D), rtol=0, atol=16 * D * EPS * cond)
+        sign, logdet = np.linalg.slogdet(m)
         assert sign == 1
-        assert abs(logdet - (P * np.log1p(t * t) + 2 * (D - P) * np.log(t))) < 1e-12 * D
+        lib = cu.low_rank_logdet(D, P, t)
+        assert abs(lib - logdet) < 16 * D * EPS * max(1.0, abs(np.log(t * t)), np.log1p(t * t))
+    # the mixture's own logdet (through its log density) uses the same identity: a
+    # one-component low-rank mixture at x = 0 has log p = -(D log 2 pi + logdet) / 2
+    g = cu.GaussianMixture.low_rank([u])
+    for t in [0.1, 1.0, 5.0]:
+        want = -0.5 * (D * np.log(2 * np.pi) + cu.low_rank_logdet(D, P, t))
+        assert abs(g.logpdf(np.zeros(D), t) - want) < 16 * D * EPS * abs(want)
 
 
 @pytest.mark.parametrize("t", [0.2, 0.7, 2.0])

@@ -117,22 +117,27 @@ def test_coupled_mean_matches_joint_covariance(coupling):
 
 
 def test_couplings_differ_and_monte_carlo_slopes():
-    """1-D, x ~ N(0, lam): regression slope of x_s on x_t is (lam + s t)/(lam + t^2) for shared
-    g and (lam + s^2)/(lam + t^2) for Brownian increments."""
+    """1-D, x ~ N(0, lam): the library's E[x_s | x_t] (coupled_conditional_mean applied to the
+    library's posterior mean) is linear in x_t; its slope must match the regression slope of
+    simulated x_s on x_t, (lam + s t)/(lam + t^2) for the shared g (x_s, x_t from
+    forward_process with one g) and (lam + s^2)/(lam + t^2) for Brownian increments, within
+    4 standard errors of the regression slope."""
     lam, s, t, n = 1.0, 1.0, 2.0, 200_000
     rng = np.random.default_rng(5)
-    x = rng.standard_normal(n) * np.sqrt(lam)
-    g = rng.standard_normal(n)
-    g2 = rng.standard_normal(n)
-    shared = (x + s * g, x + t * g)
-    xs = x + s * g
-    brown = (xs, xs + np.sqrt(t * t - s * s) * g2)
-    for (x_s, x_t), want in ((shared, (lam + s * t) / (lam + t * t)),
-                             (brown, (lam + s * s) / (lam + t * t))):
+    x = rng.standard_normal((n, 1)) * np.sqrt(lam)
+    paths = cu.forward_process(x, [s, t], rng)  # one g shared by both times
+    shared = (paths[0, :, 0], paths[1, :, 0])
+    xs = shared[0]
+    brown = (xs, xs + np.sqrt(t * t - s * s) * rng.standard_normal(n))
+    gmm = cu.GaussianMixture([1.0], np.zeros((1, 1)), np.full((1, 1, 1), lam))
+    probe = np.array([[1.0]])  # E[x_s | x_t] is linear through 0: its value at 1 is the slope
+    for (x_s, x_t), coupling in ((shared, "shared"), (brown, "brownian")):
+        lib = sa.coupled_conditional_mean(probe, cu.posterior_mean(gmm, probe, t), s, t,
+                                          coupling)[0, 0]
         slope = np.dot(x_s, x_t) / np.dot(x_t, x_t)
         resid = x_s - slope * x_t
         se = np.sqrt(resid.var() / np.dot(x_t, x_t))
-        assert abs(slope - want) < 5 * se
+        assert abs(slope - lib) < 4 * se
     # the two coefficients on x_t differ (0.5 vs 0.25 here), so the assertion can fail
     xb = np.zeros(1)
     assert sa.coupled_conditional_mean(np.ones(1), xb, s, t)[0] == pytest.approx(0.5)
