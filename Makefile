@@ -1,9 +1,10 @@
 # Compression via Denoising: setup, checks and notebook execution.
 #
-#   make lab        create .venv if needed, then open JupyterLab on notebooks/
+#   make lab        create .venv if needed (what reading needs), then open JupyterLab on notebooks/
 #   make test       every check (lint, notebook pairing and hygiene, unit tests, nbval, browser)
 #
-# `make help` lists every target. Needs Python 3.10+ (as python3, or PYTHON=...) and make.
+# `make help` lists every target. Needs Python 3.10+ (as python3, or PYTHON=...), make and, for
+# the browser tests, Debian's chromium (installed by the browser step when run as root/sudo).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c

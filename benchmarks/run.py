@@ -233,11 +233,14 @@ def rss_mb():
 def bench_widgets(quick):
     import matplotlib
 
+    from course_utils.plotting import use_style
     from course_utils.widgets._core import CONTINUOUS_BELOW_S
 
     matplotlib.use("Agg")
+    params = use_style()  # as every notebook does: the readers' figure size and dpi
     print("\n## widgets: in-kernel redraw over each slider grid (compute + draw + PNG), CPU time")
-    print(f"targets: median < 50 ms, p95 < 100 ms CPU, RSS growth < 5 MB over 300 moves; "
+    print(f"course style: figure.dpi {params.get('figure.dpi')}; "
+          f"targets: median < 50 ms, p95 < 100 ms CPU, RSS growth < 5 MB over 300 moves; "
           f"sliders update while dragged when a redraw takes < {1e3 * CONTINUOUS_BELOW_S:.0f} ms")
     print(f"{'widget':<28} {'moves':>5} {'median ms':>9} {'p95 ms':>7} {'max ms':>7} "
           f"{'wall med':>8} {'growth MB':>9}  {'sliders':<14} verdict")
