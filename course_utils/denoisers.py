@@ -67,15 +67,18 @@ def responsibilities(gmm, x_t, t, schedule=None, dtype=np.float64):
     a, s2 = gmm._alpha_sigma2(t, schedule, pts.shape[0])
     gmm._check_nondegenerate(s2, "responsibilities")
     risky = gmm._overflow_rows(pts, a, s2)  # |x_t| huge for the noise level
-    w = np.empty((pts.shape[0], gmm.K))
-    if not np.all(risky):
+    if not np.any(risky):
+        logits = gmm._logits(pts, a, s2, dtype=dtype)
+        w = _softmax(logits)
+        risky = gmm._unreliable_rows(logits)  # weights rounding may have decided: redo
+    else:
+        w = np.empty((pts.shape[0], gmm.K))
         fast = np.flatnonzero(~risky)
-        logits = gmm._logits(pts[fast] if risky.any() else pts, *_rows(a, s2, ~risky),
-                             dtype=dtype)
-        w[fast] = _softmax(logits)
-        # rows whose weights rounding may have decided: redo them carefully
-        risky = risky.copy()
-        risky[fast[gmm._unreliable_rows(logits)]] = True
+        if fast.size:
+            logits = gmm._logits(pts[fast], *_rows(a, s2, ~risky), dtype=dtype)
+            w[fast] = _softmax(logits)
+            risky = risky.copy()
+            risky[fast[gmm._unreliable_rows(logits)]] = True
     if np.any(risky):
         w[risky] = gmm._careful(pts[risky], *_rows(a, s2, risky), want="weights")
     return w[0] if single else w

@@ -402,21 +402,30 @@ class GaussianMixture:
         """Rows whose squares or Mahalanobis terms might overflow in ``_logits`` (|x_t| huge
         for the noise level): a bound D (max|x| + a max|mu|)^2 / min(1, a^2 lambda_min + s2)
         above 1e300. O(n D), once per call; ordinary rows never qualify."""
-        bound = np.abs(x).max(axis=1) + np.abs(a) * self._mu_max
         dmin = np.minimum(np.asarray(a * a * self._lam_min + s2, dtype=float), 1.0)
         with np.errstate(over="ignore", divide="ignore"):
             limit = np.sqrt(1e300 / self.D * dmin)
+        if x.size:  # one cheap global test first (no temporary the size of x)
+            top = max(float(x.max()), -float(x.min())) + float(np.max(np.abs(a))) * self._mu_max
+            if top <= float(np.min(limit)):
+                return np.zeros(x.shape[0], dtype=bool)
+        bound = np.abs(x).max(axis=1) + np.abs(a) * self._mu_max
         return np.broadcast_to(bound > limit, (x.shape[0],))
 
     def _unreliable_rows(self, logits):
         """Rows of fast-path logits (n, K) whose weights rounding may have decided: a runner-up
         within 80 nats of the winner while the logits carry a rounding error (a few D eps
         of their size) above 1e-3. O(n K); never true for ordinary inputs (|logits| ~ D)."""
-        if self.K == 1:
+        tol = 8 * self.D * np.finfo(float).eps
+        if self.K == 1 or logits.size == 0:
             return np.zeros(logits.shape[0], dtype=bool)
         top = logits.max(axis=1, keepdims=True)
+        # a contested k has |logit_k| <= |top| + err + 80, so err <= tol (2 |top| + 80) / (1 -
+        # tol): when that is below 1e-3 for every row (ordinary inputs) nothing is contested
+        if 1.01 * tol * (2.0 * float(np.abs(top).max()) + 80.0) <= 1e-3:
+            return np.zeros(logits.shape[0], dtype=bool)
         with np.errstate(invalid="ignore"):
-            err = (8 * self.D * np.finfo(float).eps) * (np.abs(logits) + np.abs(top))
+            err = tol * (np.abs(logits) + np.abs(top))
             close = (top - logits < err + 80.0) & (err > 1e-3) & (logits < top)
         return close.any(axis=1)
 
