@@ -74,30 +74,40 @@ def hard_assignment_loss(bases, x, t, schedule):
     return float(np.mean((pts * pts).sum(axis=1)) - r * (2 - r) * best.mean() + c * c * s * s * P)
 
 
+def _aligned_span(x, unit, i, m, P):
+    """Top-P eigenvectors of the scatter of point i and the m - 1 points most aligned with it
+    (largest |cos|); with fewer than P independent points the remaining columns are
+    eigenvectors of eigenvalue 0 (orthonormal, arbitrary)."""
+    near = np.argsort(-np.abs(unit @ unit[i]), kind="stable")[:m]
+    pts = x[near]
+    return _top_eigvecs(pts.T @ pts, P)
+
+
+def _residuals_sq(x, us):
+    """min_k ||x - U_k U_k^T x||^2 for each point (||x||^2 with no bases)."""
+    x2 = (x * x).sum(axis=1)
+    if not us:
+        return x2
+    return np.maximum(x2 - _projections(x, us).max(axis=1), 0.0)
+
+
 def _span_init(x, K, P, rng):
     """K starting bases, each the span of a few data points that likely share a subspace.
 
     Seeds are drawn one per basis, the first uniformly and each next one with probability
     proportional to its squared distance to the bases chosen so far (as k-means++ does for
-    centres); basis k is the top-P eigenvectors of the scatter of its seed and the 2P - 1
-    points most aligned with it (largest |cos|). With fewer than P independent points the
-    remaining columns are eigenvectors of eigenvalue 0 (orthonormal, arbitrary)."""
-    n, D = x.shape
+    centres); basis k is fitted to its seed and the points most aligned with it (2P points in
+    all, fewer when the data are few: at least P, at most N/K)."""
+    n = x.shape[0]
     norms = np.linalg.norm(x, axis=1)
     unit = x / np.where(norms > 0, norms, 1.0)[:, None]
+    m = max(P, min(2 * P, n // K))
     us = []
-    resid = (x * x).sum(axis=1)
     for _ in range(K):
+        resid = _residuals_sq(x, us)
         total = resid.sum()
-        i = rng.integers(n) if total <= 0 or not us else rng.choice(n, p=resid / total)
-        m = min(n, 2 * P)
-        near = np.argsort(-np.abs(unit @ unit[i]), kind="stable")[:m]
-        pts = x[near]
-        u = _top_eigvecs(pts.T @ pts, P)
-        us.append(u)
-        proj = x @ u
-        resid = np.minimum(resid, (x * x).sum(axis=1) - (proj * proj).sum(axis=1))
-        resid = np.maximum(resid, 0.0)
+        i = rng.integers(n) if not us or total <= 0 else rng.choice(n, p=resid / total)
+        us.append(_aligned_span(x, unit, i, min(m, n), P))
     return us
 
 
@@ -112,8 +122,8 @@ def fit_subspaces(x, K, P, rng, n_iter=30, restarts=10):
     Each restart starts from spans of data points (``_span_init``) and alternates (at most
     ``n_iter`` times, stopping when the assignment no longer changes) between assigning each
     point to argmax_k ||U_k^T x_i|| and refitting U_k as the top-P eigenvectors of the scatter
-    X_k^T X_k of its points (``eigh`` of the D x D matrix). An emptied cluster restarts from
-    a new data span. The restart with the largest objective is kept.
+    X_k^T X_k of its points (``eigh`` of the D x D matrix). An emptied cluster restarts at
+    the point the other bases explain worst. The restart with the largest objective is kept.
 
     Returns a dict with ``bases`` (list of K (D, P) orthonormal matrices), ``labels`` (n,),
     ``objective`` (the mean of max_k ||U_k^T x_i||^2 at the returned bases) and
@@ -140,10 +150,15 @@ def fit_subspaces(x, K, P, rng, n_iter=30, restarts=10):
             labels = new
             for k in range(K):
                 xk = pts[labels == k]
-                if xk.shape[0] == 0:
-                    us[k] = _span_init(pts, 1, P, rng)[0]
-                else:
+                if xk.shape[0] > 0:
                     us[k] = _top_eigvecs(xk.T @ xk, P)
+            for k in np.flatnonzero(np.bincount(labels, minlength=K) == 0):
+                # an empty cluster restarts at the point the other bases explain worst
+                others = [u for j, u in enumerate(us) if j != k]
+                worst = int(np.argmax(_residuals_sq(pts, others)))
+                norms = np.linalg.norm(pts, axis=1)
+                unit = pts / np.where(norms > 0, norms, 1.0)[:, None]
+                us[k] = _aligned_span(pts, unit, worst, P, P)
         proj = _projections(pts, us)
         obj = float(proj.max(axis=1).mean())
         objectives.append(obj)
