@@ -21,7 +21,7 @@ EX1_Y = 0.5
 # Exercise 2: the DPS over-weighting factor in the 2-D example (chapter 8, section 4):
 # Sigma = diag(1, 1/4), A = e_1^T, the book's VE schedule (alpha_t = 1, sigma_t = t).
 EX2_LAMBDA = 1.0  # prior variance of the measured coordinate
-EX2_T = 0.5
+EX2_T = 0.3
 EX2_SIGMA_Y = 0.2
 
 # Exercise 3: the coefficients guidance puts on each subspace (chapter 8, section 6).
