@@ -4,6 +4,16 @@
 (or the environment variable ``COURSE_PROJECTOR=1``) makes fonts and lines large enough to
 read from the back of a lecture hall. Colours are the Okabe-Ito palette, which stays
 distinguishable under the common forms of colour blindness.
+
+Font sizes: the style sets one absolute size, ``font.size``; every other text size (titles,
+axis labels, ticks, legends) is relative ("large", "medium", "small"), and so is any size a
+notebook or widget passes (``fontsize="small"``). The projector switch changes ``font.size``
+only, so every text in every figure grows with it.
+
+Sharpness: figures keep their on-screen size (``figure.dpi`` CSS pixels per inch), but in a
+notebook the PNG is stored with twice as many pixels per side (the inline backend's "retina"
+format, with the display size in the output's width/height metadata). On a 2x (HiDPI) screen
+at 100% zoom, or a slide enlarged 1.5x on a 1080p projector, no pixel is stretched.
 """
 
 from __future__ import annotations
@@ -25,14 +35,28 @@ CYCLE = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple",
 SEQUENTIAL_CMAP = "Blues"  # density heat maps (the source's F2/F3 use Blues)
 DIVERGING_CMAP = "PuOr"
 
+# Pixels per inch of a figure on screen. The text repr of a figure ("<Figure size 480x256
+# with 1 Axes>"), which the notebooks store and nbval compares, depends on it.
+SCREEN_DPI = 80
+# Stored pixels per displayed pixel of a notebook figure (see the module docstring).
+PIXEL_DENSITY = 2
+BASE_FONT_SIZE = 10.0
+PROJECTOR_FONT_SIZE = 16.0
+
 _BASE = {
-    "figure.dpi": 80,
-    "savefig.dpi": 80,
+    "figure.dpi": SCREEN_DPI,
+    # savefig at screen density: the widget views render their PNGs with savefig
+    "savefig.dpi": SCREEN_DPI,
     "figure.figsize": (7.0, 4.0),
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.labelsize": 10,
-    "legend.fontsize": 9,
+    "font.size": BASE_FONT_SIZE,
+    # every other size relative to font.size (matplotlib: small = 0.833, large = 1.2)
+    "axes.titlesize": "large",
+    "axes.labelsize": "medium",
+    "xtick.labelsize": "medium",
+    "ytick.labelsize": "medium",
+    "legend.fontsize": "small",
+    "legend.title_fontsize": "medium",
+    "figure.titlesize": "large",
     "lines.linewidth": 1.6,
     "lines.markersize": 5,
     "axes.grid": True,
@@ -42,15 +66,7 @@ _BASE = {
     "image.cmap": SEQUENTIAL_CMAP,
 }
 _PROJECTOR = {
-    "figure.dpi": 100,
-    "savefig.dpi": 100,
-    "figure.figsize": (10.0, 5.6),
-    "font.size": 16,
-    "axes.titlesize": 18,
-    "axes.labelsize": 16,
-    "legend.fontsize": 14,
-    "xtick.labelsize": 14,
-    "ytick.labelsize": 14,
+    "font.size": PROJECTOR_FONT_SIZE,
     "lines.linewidth": 3.0,
     "lines.markersize": 9,
 }
@@ -70,12 +86,35 @@ def style_params(projector: bool | None = None) -> dict:
 
 
 def use_style(projector: bool | None = None) -> dict:
-    """Apply the course style to matplotlib; ``projector=True`` for lecture-hall sizes."""
+    """Apply the course style to matplotlib; ``projector=True`` for lecture-hall sizes.
+
+    In a Jupyter kernel it also switches the inline backend to high-density PNGs
+    (``PIXEL_DENSITY`` stored pixels per displayed pixel, see the module docstring).
+    """
     import matplotlib as mpl
 
     params = style_params(projector)
     mpl.rcParams.update(params)
+    _use_dense_inline_png()
     return params
+
+
+def _use_dense_inline_png() -> bool:
+    """Inside a Jupyter kernel, store inline figures as "retina" PNGs; True if it did."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return False
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return False
+    from matplotlib_inline.config import InlineBackend
+
+    # setting the trait re-registers the figure formatters (print_figure_kwargs kept)
+    InlineBackend.instance(parent=shell).figure_formats = {"retina"}
+    return True
 
 
 def component_colors(k: int) -> list[str]:
