@@ -5,10 +5,12 @@
 * Merge consecutive stream outputs of the same stream: how the kernel splits printed text
   into chunks depends on timing, so without this every re-execution churns the diff although
   the text is identical (nbval compares the merged text either way).
-* Give every widget output a readable text fallback. Before the cell is run again, viewers
-  without a live kernel (GitHub, JupyterLab on opening, the static book) show the ``text/plain``
-  of a widget output, which for a row of sliders is a ``VBox(children=(SelectionSlider(...``
-  dump. It becomes :data:`WIDGET_TEXT`.
+* Store every widget output as a readable sentence, :data:`WIDGET_TEXT`. Saved widget state
+  is removed (above), so the stored widget view can never come back to life: before the cell
+  is run again JupyterLab would show "Error displaying widget: model not found", and GitHub
+  its ``text/plain``, a ``VBox(children=(SelectionSlider(...`` dump. The view reference (whose
+  random ``model_id`` would also change on every run) is dropped and the text replaced, so
+  readers see what to do; running the cell brings the sliders.
 * Rewrite the paired ``.py`` (when there is one next to the notebook) exactly as jupytext
   writes it from the ``.ipynb`` with the project's configuration: cell-metadata keys in
   jupytext's order, so the two files are byte-identical renderings of one notebook and
@@ -20,6 +22,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -29,6 +32,8 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_TEXT = ("Interactive figure: run this cell in JupyterLab to use the sliders; "
                "the static panel below shows representative settings.")
 PAIRED_FMT = "py:percent"
+# the text/plain repr of an ipywidgets box, e.g. "VBox(children=(SelectionSlider(..."
+WIDGET_REPR = re.compile(r"^\s*[HV]?Box\(children=")
 
 
 def tidy(nb) -> bool:
@@ -48,9 +53,12 @@ def tidy(nb) -> bool:
             else:
                 merged.append(out)
             data = out.get("data", {})
-            if WIDGET_MIME in data and data.get("text/plain") != WIDGET_TEXT:
-                data["text/plain"] = WIDGET_TEXT
-                changed = True
+            if WIDGET_MIME in data or (set(data) == {"text/plain"}
+                                       and WIDGET_REPR.match(str(data["text/plain"]))):
+                if dict(data) != {"text/plain": WIDGET_TEXT}:
+                    out["data"] = nbformat.from_dict({"text/plain": WIDGET_TEXT})
+                    out["metadata"] = nbformat.from_dict({})
+                    changed = True
         cell.outputs = merged
     return changed
 

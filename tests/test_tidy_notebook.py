@@ -51,16 +51,23 @@ def test_widget_outputs_get_a_readable_text_fallback(tmp_path):
     plain = nbformat.v4.new_code_cell("1", execution_count=2)
     plain.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "1"},
                                             execution_count=2)]
-    nb.cells = [cell, plain]
+    bare = nbformat.v4.new_code_cell("box", execution_count=3)  # a repr without the view
+    bare.outputs = [nbformat.v4.new_output(
+        "execute_result", data={"text/plain": "VBox(children=(IntSlider(value=1),))"},
+        execution_count=3)]
+    nb.cells = [cell, plain, bare]
     path = tmp_path / "nb.ipynb"
     nbformat.write(nb, path)
     tidy_notebook.main([str(path)])
     out = nbformat.read(path, as_version=4)
-    data = out.cells[0].outputs[0].data
-    assert data["text/plain"] == tidy_notebook.WIDGET_TEXT
-    assert "VBox" not in path.read_text()
-    assert data["application/vnd.jupyter.widget-view+json"] == view  # live view untouched
+    # only the sentence is left: the dead view reference (and its random model_id) is gone
+    assert out.cells[0].outputs[0].data == {"text/plain": tidy_notebook.WIDGET_TEXT}
+    assert "VBox" not in path.read_text() and "model_id" not in path.read_text()
     assert out.cells[1].outputs[0].data["text/plain"] == "1"  # other outputs untouched
+    assert out.cells[2].outputs[0].data == {"text/plain": tidy_notebook.WIDGET_TEXT}
+    before = path.read_bytes()
+    tidy_notebook.main([str(path)])  # idempotent
+    assert path.read_bytes() == before
 
 
 def test_rewrites_the_paired_py_as_jupytext_writes_it(tmp_path):
