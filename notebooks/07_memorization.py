@@ -16,24 +16,27 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Chapter 7: Learning from finitely many samples: memorization and generalization
 #
-# Every denoiser so far was either given in closed form or learned from as many fresh samples
-# as we liked. A real model sees a **finite training set** $x^{(1)},\dots,x^{(N)}$, and that
-# changes the answer to "what is the best denoiser?" completely: the best function for the
-# finite-sample loss is a **memorizer** that can only hand back its training points. This
-# chapter finds that memorizer, watches it copy, and then shows what turns a learned denoiser
-# into one that produces *new* samples: restricting the family of denoisers (PCA, a mixture of
-# subspaces). We end on real data, scikit-learn's 8x8 handwritten digits.
+# A real model sees a **finite training set** $x^{(1)},\dots,x^{(N)}$, and the best denoiser for
+# that finite-sample loss is a **memorizer**: it can only hand back its training points. What
+# makes a learned denoiser produce *new* samples is a restricted family (PCA, a mixture of
+# subspaces). We end on real data: scikit-learn's 8x8 handwritten digits.
 #
 # **Learning objectives.** After this chapter you can
-# 1. write the finite-sample denoising loss, derive its exact minimizer over all functions (the
-#    memorizing denoiser) from a bias-variance identity, and state its limits in $t$;
-# 2. explain why a sampler driven by that minimizer regenerates training points, and why it
-#    beats even the true denoiser on training data but loses on new data;
-# 3. show that restricting the family to $c_tVV^\top x_t$ (PCA) or to a mixture of subspaces
-#    (K-subspaces) makes the data enter only through averages, so nothing can be copied;
-# 4. measure memorization (the nearest-neighbour ratio test and its false-positive floor $3^{-p}$)
-#    and generalization (subspace error, held-out loss, the disjoint-halves test) as $N$ grows;
+# 1. derive the exact minimizer of the finite-sample loss (the memorizer) and its limits in $t$;
+# 2. explain why it beats the true denoiser on training data, loses on new data, and copies;
+# 3. show why PCA and K-subspaces cannot copy, and produce new, cleaner points;
+# 4. measure memorization (ratio test, floor $3^{-p}$) and generalization as $N$ grows;
 # 5. fit a low-rank Gaussian per class to real digits and compare it with the memorizer.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Open with the question: "if the optimal denoiser is what we train for, what happens when the
+# data are 50 points instead of a distribution?" Let the room guess before the answer (it
+# copies). Run through the objectives; stress that this chapter goes past the source. *(2 min)*
+
+# %% [markdown] slideshow={"slide_type": "skip"}
+# Every denoiser so far was either given in closed form or learned from as many fresh samples
+# as we liked; here the data are a fixed set of $N$ points, and that changes the answer to
+# "what is the best denoiser?" completely.
 #
 # **Prerequisites.** Chapter 3 (the mixture denoiser and its attention form), chapter 4 (the
 # denoising loss and PCA), chapters 5-6 (the DDIM sampler, the VP schedule, learning one
@@ -44,11 +47,6 @@
 # parameterized denoisers (eq. 14, PCA; eq. 13, the attention form of a mixture of subspaces)
 # and the book's remark that the empirical distribution is a mixture with zero covariances
 # whose optimal denoiser regenerates training points.
-
-# %% [markdown] slideshow={"slide_type": "notes"}
-# Open with the question: "if the optimal denoiser is what we train for, what happens when the
-# data are 50 points instead of a distribution?" Let the room guess before the answer (it
-# copies). Run through the objectives; stress that this chapter goes past the source. *(2 min)*
 
 # %%
 import matplotlib.pyplot as plt
@@ -154,12 +152,12 @@ print(f"sum_i w_i ||x_i - f||^2 = variance + bias at 500 points to 1e-10 (assert
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Its limits in $t$.** $\bar x^\star$ is a convex combination of training points. At the VP
 # end point $t=1$ ($\alpha=0$) every logit is the same and it returns the **training mean**. As
-# $t\to0$ the softmax becomes one-hot on the nearest scaled point $\alpha_tx^{(i)}$. Those logits
-# are of order $-10^4$ at small $t$: the softmax must subtract its largest logit first
-# (log-sum-exp), or it divides $0$ by $0$.
+# $t\to0$ the softmax becomes one-hot on the nearest scaled point $\alpha_tx^{(i)}$. At small $t$
+# the logits reach $-10^5$: the softmax must subtract its largest logit first (log-sum-exp), or
+# every exponential underflows and it divides $0$ by $0$.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Point at the two printed errors, then at the NaN count: every softmax in this course
+# Point at the two limits, then at the NaN count: every softmax in this course
 # subtracts the maximum logit. Ask: "at $t=1$ the memorizer returns the mean; what does the
 # *true* denoiser return there?" (also the mean: at $t=1$ no denoiser can do better). *(2 min)*
 
@@ -191,8 +189,8 @@ print(f"t = 0.01: logits in [{logits.min():.0f}, {logits.max():.0f}]; rows with 
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Read the table row by row. Ask first: "can anything beat the Bayes denoiser?" On the training
-# set, yes: the memorizer uses information that is not in $x_t$ (which training point was
-# noised). On test points it is several times worse. *(3 min)*
+# set, yes: there the points really come from the empirical law, and the memorizer is *its*
+# Bayes denoiser. On test points it is several times worse. *(3 min)*
 
 # %%
 D, K, P = 32, 3, 3
@@ -232,7 +230,7 @@ for t in (0.1, 0.3):
 # printed count of distinct points hit matches a uniform draw). *(3 min)*
 
 # %%
-# the D = 32 experiment used from here to section 7: noisy data near 3 subspaces
+# the D = 32 experiment, used again in sections 6 and 9: noisy data near 3 subspaces
 NOISE = 0.05
 
 
@@ -247,8 +245,11 @@ samples_mem1000 = sample(memorizer(train1000), vp, x_init, L=L_SWEEP)
 nn_idx, d1_mem, _ = nearest_neighbours(samples_mem1000, train1000)
 _, d1_fresh, _ = nearest_neighbours(subspace_set(200, 7), train1000)
 hit, n_s = np.unique(nn_idx).size, x_init.shape[0]
+# distinct points among n uniform draws from N = 1000: mean and variance in closed form
 expected_hit = 1000 * (1 - (1 - 1 / 1000) ** n_s)
-assert d1_mem.max() < 1e-5 and abs(hit - expected_hit) < 4 * np.sqrt(expected_hit * 0.1)
+var_hit = (1000 * 999 * (1 - 2 / 1000) ** n_s + 1000 * (1 - 1 / 1000) ** n_s
+           - 1000**2 * (1 - 1 / 1000) ** (2 * n_s))
+assert d1_mem.max() < 1e-5 and abs(hit - expected_hit) < 4 * np.sqrt(var_hit)
 
 demo = wmem.compute_memorization(25)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.0, 3.4), gridspec_kw={"width_ratios": [1, 1.3]})
@@ -342,22 +343,21 @@ assert abs(rho_a * (2 - rho_a) - a * a * (a * a + 2 * s * s) / (a * a + s * s) *
 k_hard = np.stack([((x16 @ u) ** 2).sum(axis=1) for u in U16], axis=1).argmax(axis=1)
 t_gap = np.array([0.6, 0.45, 0.3, 0.2, 0.1, 0.06, 0.03])
 G = rng.standard_normal((20, 200, 16))  # 20 noise draws per point, shared by both losses
-gaps, hard_mc = [], []
+gaps = []
 for t in t_gap:
     a, s = float(vp.alpha(t)), t
-    soft = hard = 0.0
+    soft, hard = [], []  # per (draw, point) losses
     for g in G:
         y = a * x16 + s * g
-        soft += ((x16 - attention_denoiser(U16, y, t, vp)) ** 2).sum(axis=1).mean()
+        soft.append(((x16 - attention_denoiser(U16, y, t, vp)) ** 2).sum(axis=1))
         proj = np.stack([(y @ u) @ u.T for u in U16])[k_hard, np.arange(200)]
-        hard += ((x16 - a / (a * a + s * s) * proj) ** 2).sum(axis=1).mean()
-    soft, hard = soft / len(G), hard / len(G)
-    gaps.append((soft - hard) / hard)
-    hard_mc.append(hard)
+        hard.append(((x16 - a / (a * a + s * s) * proj) ** 2).sum(axis=1))
+    soft, hard = np.array(soft), np.array(hard)
+    # the closed form against 4000 draws, within 5 standard errors (noise and points drawn)
+    se = hard.std() / np.sqrt(hard.size)
+    assert abs(hard.mean() - hard_assignment_loss(U16, x16, t, vp)) < 5 * se
+    gaps.append((soft.mean() - hard.mean()) / hard.mean())
 gaps = np.array(gaps)
-hard_cf = np.array([hard_assignment_loss(U16, x16, t, vp) for t in t_gap])
-# Monte Carlo (4000 draws) against the closed form: within 3% at every t
-assert np.all(np.abs(np.array(hard_mc) / hard_cf - 1) < 0.03)
 assert gaps[-1] < 0.01 and gaps[0] > 0.1 and np.all(np.diff(gaps) < 0.01)
 
 fig, ax = plt.subplots(figsize=(5.5, 3.2))
@@ -431,7 +431,7 @@ print("RMS distance to the true subspaces: " + ", ".join(f"{k} {v:.3f}" for k, v
 # Derive the floor in one line: for a Poisson scatter the volumes of the balls out to the first
 # and second neighbours are independent exponentials, so their ratio is uniform. Show the
 # figure: measured floors follow $r^p$; in $p=1$ a third of honest samples look "copied"!
-# The exercise asks for one of these values, so do not read the dashed line out. *(3 min)*
+# Ask: "what would you conclude from a ratio of 0.1 on data with $p=2$?" *(3 min)*
 
 # %%
 rng = np.random.default_rng(8)
@@ -467,7 +467,7 @@ plt.show()
 # linear (Wiener) denoiser of the second-moment matrix.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The figure carries the message: PCA agrees from $N\approx2P$ on, the full-covariance model
+# The figure carries the message: PCA's discrepancy drops sharply once $N\approx2P$, the full-covariance model
 # needs $N$ of the order of $D$ because it estimates all $D^2$ entries, and the memorizer never
 # agrees. Ask: "what does the test say about a model that outputs a constant?" (perfect
 # agreement, zero quality: agreement is necessary, not sufficient). *(3 min)*
@@ -487,10 +487,9 @@ def wiener(M):
 
 rng = np.random.default_rng(11)
 U_one = random_orthonormal(32, 4, rng)
-M_check = np.cov(rng.standard_normal((40, 32)).T)
-assert np.abs(wiener(M_check)(x_halves := rng.standard_normal((5, 32)), 0.3)
-              - GaussianMixture([1.0], np.zeros((1, 32)), [M_check]).denoiser(vp)(x_halves, 0.3)
-              ).max() < 1e-10
+M_check, x_check = np.cov(rng.standard_normal((40, 32)).T), rng.standard_normal((5, 32))
+bayes_check = GaussianMixture([1.0], np.zeros((1, 32)), [M_check]).denoiser(vp)
+assert np.abs(wiener(M_check)(x_check, 0.3) - bayes_check(x_check, 0.3)).max() < 1e-10
 x_halves = np.random.default_rng(12).standard_normal((100, 32))
 N_halves = np.array([2, 4, 8, 16, 32, 64, 128, 512])
 halves = {"memorizer": [], "PCA rank 4": [], "full-covariance Wiener": []}
@@ -541,7 +540,7 @@ print(f"memorization ratio of the memorizer (model A): min {min(mem_ratio_a):.2f
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Left: the memorizer copies at every $N$; learned and oracle stay at the floor. Middle: the
-# learned subspaces are useless below $N\approx50$ and then improve like $N^{-1/2}$. Right: the
+# learned subspaces are poor below $N\approx50$ and then improve like $N^{-1/2}$. Right: the
 # memorizer's training loss is always the lowest, its test loss approaches the oracle's only
 # slowly; the learned model reaches the oracle from $N\approx50$. The table is in the notebook.
 # *(4 min)*
@@ -619,9 +618,9 @@ for r in table:
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **A low memorization ratio alone is not generalization.** At $N\le20$ the learned model
 # copies nothing (ratio at the floor), yet its subspaces are off (error 0.3 to 0.8, against
-# about 0.01 at $N=1000$) and its test loss is two to five times the oracle's. Copying nothing is necessary; recovering the
-# structure (small subspace error, held-out loss near the oracle, agreement between disjoint
-# halves) is what generalization means.
+# about 0.01 at $N=1000$) and its test loss is two to five times the oracle's. Copying nothing
+# is necessary; recovering the structure (small subspace error, held-out loss near the oracle,
+# agreement between disjoint halves) is what generalization means.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Put the three printed $N=10$ numbers side by side: a ratio at the floor, a large subspace
@@ -687,6 +686,12 @@ print(f"{x_tr.shape[0]} training / {x_te.shape[0]} test digits; floors s_k^2 in 
       f"[{floors.min():.4f}, {floors.max():.4f}]")
 
 # %% slideshow={"slide_type": "skip"}
+# without the floor the model is a pure rank-8 affine subspace per class: at small t its
+# denoiser projects test digits onto it and keeps the off-subspace residual as error
+no_floor = fit_class_mixture(x_tr, y_tr, rank=8, floor=False).denoiser(vp)
+mse["P = 8 without floor"] = np.array([denoising_mse(no_floor, x_te, t, vp, g_digits)
+                                       for t in t_digits])
+assert mse["P = 8 without floor"][0] > 3 * mse["class mixture, P = 8"][0]
 print("MSE per pixel at t =      " + " ".join(f"{t:8g}" for t in t_digits))
 for name, v in mse.items():
     print(f"{name[:25]:25s} " + " ".join(f"{x:8.5f}" for x in v))
@@ -718,6 +723,7 @@ accuracy = clf.score(x_te, split.y_test)
 confidence = {name: float(clf.predict_proba(s).max(axis=1).mean())
               for name, s in (("memorizer", s_mem_d), ("class mixture", s_mix_d))}
 assert 0.95 < accuracy and confidence["class mixture"] > 0.8
+assert np.median(d1_mem_d) < 1e-6 and np.median(d1_mix_d) > 0.5
 
 n_show = 10
 fig, axes = plt.subplots(4, n_show, figsize=(7.0, 3.3))
@@ -730,7 +736,7 @@ fig.suptitle("same starting noise in each column")
 fig.subplots_adjust(left=0.17, right=0.99, top=0.9, bottom=0.02, wspace=0.08, hspace=0.08)
 plt.show()
 print("memorization ratio: " + ", ".join(f"{k} {v:.2f}" for k, v in ratio_digits.items()))
-print(f"median distance to nearest training digit: memorizer {np.median(d1_mem_d):.1e}, "
+print("median distance to nearest training digit: memorizer 0 (to 1e-6, asserted), "
       f"mixture {np.median(d1_mix_d):.2f}, held-out digits "
       f"{np.median(nearest_neighbours(x_te, x_tr)[1]):.2f}")
 print(f"classifier: test accuracy {accuracy:.3f}; mean confidence on samples: memorizer "
@@ -746,10 +752,10 @@ print(f"classifier: test accuracy {accuracy:.3f}; mean confidence on samples: me
 # memorizer commit to training points as $t$ falls, and the learned lines stay at the floor.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# In the static panel: top row $N=6$, everything copied; middle row $N=50$ at $t\approx0.12$,
-# the memorizer's predictions are still blends of training points and commit below $t\approx
-# 0.1$; bottom row $N=400$: still copies, even though 400 points look like "a lot" in two
-# dimensions. Ask: "at which $t$ does the memorizer commit, and why later for larger $N$?"
+# In the static panel (memorizer on top, learned lines below): left $N=6$, every sample a
+# copy; middle $N=50$ at $t\approx0.07$, where the memorizer's predictions are still partly
+# blends of training points (ratio about one half); right $N=400$, still copies, although 400
+# points look like "a lot" in two dimensions. Ask: "at which $t$ does the memorizer commit, and why later for larger $N$?"
 # (section Going further measures that time). *(3 min)*
 
 # %% slideshow={"slide_type": "skip"} tags=["nbval-ignore-output"]
@@ -770,13 +776,15 @@ print(" | ".join(f"N = {d['N']}: memorizer {d['final_mem']:.2f}, learned "
 #
 # > **The source stops at "Inference with a learnt model (TBC)".** It trains denoisers by the
 # > loss (eqs. 11-12) without saying that, on a finite training set and over all functions, the
-# > minimizer is the memorizer of section 1, whose samples are training points. Learning
-# > generalizes only because the family is restricted (sections 4-6) or training stops early.
+# > minimizer is the memorizer of section 1, whose samples are training points. Learned
+# > denoisers generalize because their family is restricted (sections 4-6) or because their
+# > training stops before it reaches that minimizer.
 #
 # > **"Minimizing coding rate (i.e. entropy)".** The empirical distribution $p^X$ has
 # > differential entropy $-\infty$, lower than any model, so "smallest entropy" alone would pick
 # > the memorizer. Entropy must be measured lossily (the coding rate at a distortion
-# > $\epsilon$), where a point cloud and the subspaces it lies near cost about the same.
+# > $\epsilon$, chapter 1), which is finite for both and does not reward storing every
+# > training point exactly.
 #
 # > **How $t$ is drawn in the loss for all $t$.** Whatever the weighting, at every $t$ the
 # > finite-sample minimizer is the same memorizer (section 1), so no choice of weights prevents
@@ -789,25 +797,29 @@ print(" | ".join(f"N = {d['N']}: memorizer {d['final_mem']:.2f}, learned "
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 13. Exercises
 #
-# **Exercise 1 (compute).** A data set of intrinsic dimension $p=2$ is tested with the ratio
-# test at threshold $1/3$. What fraction of *fresh* samples do you expect to be flagged?
+# **Exercise 1 (compute).** Data of intrinsic dimension $p=2$. (a) What fraction of *fresh*
+# samples does the ratio test flag at threshold $1/3$? (b) Which threshold $r$ would flag only
+# 1% of fresh samples, and would that test still flag exact copies of training points?
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Give five minutes for exercises 1 and 2 in pairs; exercises 3 and 4 are homework. *(4 min)*
 
 # %% slideshow={"slide_type": "skip"}
-my_floor = None  # your answer here: a number in (0, 1)
-ex.check_false_positive_floor(my_floor, p=2)
+my_pair = None  # your answer here: (floor at 1/3, threshold for a 1% floor)
+ex.check_false_positive_floor(my_pair, p=2)
 
 # %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # <details><summary>Solution</summary>
 #
-# $(d_1/d_2)^p$ is uniform on $(0,1)$, so $\Pr[d_1/d_2<1/3]=\Pr[(d_1/d_2)^2<1/9]=1/9\approx0.111$.
-# Section 7 measures it on Gaussian data.
+# (a) $(d_1/d_2)^p$ is uniform on $(0,1)$, so $\Pr[d_1/d_2<1/3]=\Pr[(d_1/d_2)^2<1/9]=1/9\approx
+# 0.111$ (section 7 measures it). (b) $r^2=0.01$ gives $r=0.1$. A copy sits at $d_1\approx0$,
+# so it passes any threshold: lowering $r$ removes false alarms (like $r^p$) and misses only
+# near-copies.
 # </details>
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution", "hide-input"]
-assert ex.check_false_positive_floor(false_positive_floor(2), p=2), "worked solution disagrees"
+assert ex.check_false_positive_floor((false_positive_floor(2), 0.01**0.5), p=2), \
+    "worked solution disagrees"
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 2 (compute, then prove).** Under **VE** ($\alpha_t=1$, $\sigma_t=t$), what does the
@@ -904,11 +916,12 @@ assert ex.check_two_point_memorizer(float(w_two @ np.array([0.0, 2.0]))), "worke
 #
 # ### Learning one denoiser for all $t$ from finite data
 #
-# Chapter 6 trains the mixture-of-subspaces denoiser for all $t$ at once by Riemannian gradient
-# steps ([chapter 6](06_vp.ipynb), "One denoiser for all $t$"; its section "How denoiser errors
-# become sampling errors" relates the loss to sample quality). The loss is not convex; started
-# from the K-subspaces solution it lands where K-subspaces does, while a random start needs more
-# data. Here at $N=50$ of the $D=32$ data (200 steps each).
+# [Chapter 6](06_vp.ipynb) trains the mixture-of-subspaces denoiser for all $t$ at once by
+# Riemannian gradient steps (its section "Going further: one denoiser for all $t$"; the next
+# one, "how denoiser errors become sampling errors", relates that loss to sample quality). On
+# finite data the loss is not convex: started from the K-subspaces solution the training stays
+# near it, while from a random start it can stall with two bases on one subspace. Here on
+# $N=50$ points of the $D=32$ data, 200 steps from each start.
 
 # %% slideshow={"slide_type": "skip"} tags=["going-further"]
 from course_utils.training import train_lowrank_denoiser  # noqa: E402

@@ -8,12 +8,22 @@ from course_utils.schedules import VE
 
 
 def test_false_positive_floor_check():
-    assert ex.check_false_positive_floor(1 / 9)
-    assert ex.check_false_positive_floor(0.1111)
-    assert not ex.check_false_positive_floor(1 / 3)
+    assert ex.check_false_positive_floor((1 / 9, 0.1))
+    assert ex.check_false_positive_floor([0.1111, 0.1])
+    assert not ex.check_false_positive_floor((1 / 3, 0.1))
+    assert not ex.check_false_positive_floor((1 / 9, 0.01))
+    assert not ex.check_false_positive_floor(1 / 9)
     assert not ex.check_false_positive_floor(None)
     assert not ex.check_false_positive_floor("a ninth")
-    assert ex.check_false_positive_floor(1 / 27, p=3)
+    assert ex.check_false_positive_floor((1 / 27, 0.05 ** (1 / 3)), p=3, target=0.05)
+    # the threshold really gives that floor: Monte Carlo in p = 2
+    rng = np.random.default_rng(0)
+    from course_utils.memorization import memorization_ratio
+
+    r = ex.threshold_for_floor(0.05, 2)
+    m = memorization_ratio(rng.standard_normal((3000, 2)), rng.standard_normal((3000, 2)),
+                           threshold=r)
+    assert abs(m - 0.05) < 4 * np.sqrt(0.05 * 0.95 / 3000)
 
 
 def test_memorizer_large_t_check():
@@ -52,7 +62,7 @@ def test_two_point_memorizer_check():
 
 
 def test_messages_do_not_reveal_answers():
-    for verdict, answer in ((ex.check_false_positive_floor(0.5), "0.111"),
+    for verdict, answer in ((ex.check_false_positive_floor((0.5, 0.5)), "0.111"),
                             (ex.check_memorizer_large_t([0.0, 0.0]), "2.0"),
                             (ex.check_two_point_memorizer(1.0), "0.41")):
         assert not verdict and answer not in repr(verdict)

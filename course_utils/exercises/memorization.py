@@ -36,14 +36,22 @@ def _missing(answer, what):
     return None
 
 
-def check_false_positive_floor(answer, p=2, threshold=1 / 3) -> Verdict:
-    """Exercise 1: the fraction of fresh samples flagged by the ratio test in intrinsic
-    dimension p (chapter 7, the false-positive floor)."""
-    miss = _missing(answer, "fraction (a number between 0 and 1)")
+def threshold_for_floor(floor, p):
+    """The threshold r with r^p = ``floor``: the ratio test that flags a fraction ``floor`` of
+    fresh samples in intrinsic dimension p (chapter 7, exercise 1)."""
+    floor = check_scalar(floor, "floor", low=0, low_open=True, high=1)
+    p = check_scalar(p, "p", low=0, low_open=True)
+    return floor ** (1.0 / p)
+
+
+def check_false_positive_floor(answer, p=2, target=0.01) -> Verdict:
+    """Exercise 1: the pair (floor of the 1/3 test, threshold whose floor is ``target``) in
+    intrinsic dimension p."""
+    miss = _missing(answer, "pair (floor at threshold 1/3, threshold for a 1% floor)")
     if miss is not None:
         return miss
-    return close_enough(answer, false_positive_floor(p, threshold), rtol=1e-3, atol=1e-4,
-                        name="the floor",
+    expected = np.array([false_positive_floor(p), threshold_for_floor(target, p)])
+    return close_enough(answer, expected, rtol=1e-3, atol=1e-4, name="the pair",
                         hint="What is the law of (d1/d2)^p for a uniform scatter?")
 
 
