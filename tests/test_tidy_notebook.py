@@ -137,3 +137,16 @@ def test_sliders_update_while_dragged_only_when_a_redraw_is_fast(monkeypatch):
     forced = _tiny_widget(continuous_update=False)  # a widget may decide for itself
     forced.widget()
     assert forced.controls["a"].continuous_update is False
+
+
+def test_the_widget_image_is_shown_at_its_own_pixel_size():
+    from course_utils.widgets._core import png_width, render_png
+
+    fig = _tiny_widget()
+    fig.widget()
+    png = fig._image.value
+    assert png_width(png) == round(fig.fig.get_size_inches()[0] * fig.fig.dpi)
+    # not stretched by the flex box to the output area's width (blurred), at most shrunk
+    assert fig._image.layout.width == f"{png_width(png)}px"
+    assert fig._image.layout.max_width == "100%"
+    assert png_width(render_png(fig.fig)) == png_width(png)

@@ -71,8 +71,16 @@ def render_png(fig) -> bytes:
     """The figure as PNG bytes. Light compression: a few kB larger, a few ms faster per move
     (drawing the text of the axes is most of what remains)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
+    # at the figure's own dpi (whatever savefig.dpi says), so the pixel size is known in advance
+    fig.savefig(buf, format="png", dpi=fig.dpi, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
+
+
+def png_width(png: bytes) -> int:
+    """Pixel width of a PNG (from its IHDR header)."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("png must be PNG bytes")
+    return int.from_bytes(png[16:20], "big")
 
 
 def _lean_ticks(fig, nbins=5):
@@ -169,7 +177,10 @@ class InteractiveFigure:
             for c in self.controls.values():
                 if hasattr(c, "continuous_update"):
                     c.continuous_update = bool(self.continuous_update)
-            self._image = w.Image(value=png, format="png")
+            # shown at its own pixel size (a flex box would otherwise stretch it to the width of
+            # the output area, blurring it), narrower only on a narrow screen
+            self._image = w.Image(value=png, format="png", layout=w.Layout(
+                width=f"{png_width(png)}px", max_width="100%", height="auto"))
             self._text = w.Label(value=self.summary(self.data))
             self._text.add_class("course-summary")
         box = w.VBox([*self.controls.values(), self._image, self._text])
