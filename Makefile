@@ -156,9 +156,9 @@ execute: $(STAMP) check-timeout  ## rerun notebooks from their .py and store the
 
 # ---------------------------------------------------------------- tools
 
-bench: $(STAMP)  ## benchmarks (benchmarks/run.py), one BLAS thread
+bench: $(STAMP)  ## benchmarks (benchmarks/run.py), one BLAS thread; e.g. BENCH_ARGS="--only widgets"
 	@[ -f benchmarks/run.py ] || { echo "error: benchmarks/run.py does not exist" >&2; exit 1; }
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/run.py
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 slides: $(STAMP)  ## one reveal.js deck per chapter in _build/slides/ (opens offline)
 	$(BIN)/python scripts/build_slides.py --out _build/slides
