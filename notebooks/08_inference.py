@@ -136,15 +136,14 @@ print(f"posterior formula vs Schur complement of the joint (x, y): max differenc
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Why sampling $p(x\mid y)$ needs $\mathbb E[x\mid x_t,y]$
 #
-# The forward noise $g$ is drawn independently of $(x,w)$, so **$x_t$ and $y$ are independent
-# given $x$**. Hence $p(x_t\mid y)$ is the noised posterior, and DDIM samples $p(x\mid y)$ when it
-# is driven by the posterior's own denoiser $\mathbb E[x\mid x_t,y]$. Tweedie applied to
-# $p(x_t\mid y)=p(x_t)p(y\mid x_t)/p(y)$ gives
+# The forward noise $g$ is independent of $(x,w)$, so **$x_t$ and $y$ are independent given
+# $x$**: $p(x_t\mid y)$ is the noised posterior, and DDIM driven by $\mathbb E[x\mid x_t,y]$
+# samples $p(x\mid y)$. Tweedie applied to $p(x_t\mid y)\propto p(x_t)\,p(y\mid x_t)$ gives
 #
 # $$p(y\mid x_t)=\int\mathcal N(y;Ax,\sigma_y^2I)\,p(x\mid x_t)\,dx,\tag{8.2}$$
 #
 # $$\mathbb E[x\mid x_t,y]=\mathbb E[x\mid x_t]+\frac{\sigma_t^2}{\alpha_t}\nabla_{x_t}\log p(y\mid x_t),
-# \qquad \frac{\partial\,\mathbb E[x\mid x_t]}{\partial x_t}=\frac{\alpha_t}{\sigma_t^2}\mathrm{Cov}[x\mid x_t].\tag{8.3}$$
+# \quad \frac{\partial\,\mathbb E[x\mid x_t]}{\partial x_t}=\frac{\alpha_t}{\sigma_t^2}\mathrm{Cov}[x\mid x_t].\tag{8.3}$$
 
 # %%
 rng = np.random.default_rng(11)
@@ -193,8 +192,8 @@ print(f"3-component mixture, D=6, t=0.5: decomposition (8.3) by central differen
 #
 # Condition each component on $y$ and re-weight it by how well it explains $y$:
 #
-# $$\tilde\pi_k\propto\pi_k\,\mathcal N(y;A\mu_k,S_k),\quad S_k=A\Sigma_kA^\top+\sigma_y^2I,\quad
-# \tilde\mu_k=\mu_k+G_k(y-A\mu_k),\quad \tilde\Sigma_k=\Sigma_k-G_kA\Sigma_k,\quad G_k=\Sigma_kA^\top S_k^{-1}.\tag{8.4}$$
+# $$\begin{aligned}\tilde\pi_k&\propto\pi_k\,\mathcal N(y;A\mu_k,S_k),\quad S_k=A\Sigma_kA^\top+\sigma_y^2I,\quad G_k=\Sigma_kA^\top S_k^{-1},\\
+# \tilde\mu_k&=\mu_k+G_k(y-A\mu_k),\quad \tilde\Sigma_k=\Sigma_k-G_kA\Sigma_k.\end{aligned}\tag{8.4}$$
 #
 # For a low-rank component $\Sigma_k=U_kU_k^\top$, with $B_k=AU_k$, the posterior stays in the
 # subspace: $\tilde\Sigma_k=U_k(I+B_k^\top B_k/\sigma_y^2)^{-1}U_k^\top$. (8.5)
@@ -255,10 +254,9 @@ print(f"low-rank closed form (8.5): error {below(err_lr, 1e-12)}, posterior rank
 # ## 4. The conditional denoiser, and DDIM with it samples the posterior
 #
 # By section 2, the exact conditional denoiser is the ordinary mixture denoiser of
-# $(\tilde\pi,\tilde\mu,\tilde\Sigma)$. A mixture of three random 4-dimensional subspaces in
-# $D=32$; we observe $m=3$ coordinates of a draw with $\sigma_y=0.05$. With $m<P$ the posterior is
-# truly multimodal. Bars: weights and the fraction of samples nearest each subspace.
-# $$\mathbb E[x\mid x_t,y]=\textstyle\sum_k\tilde r_k\big[m_k+C_kA^\top(AC_kA^\top+\sigma_y^2I)^{-1}(y-Am_k)\big]\tag{8.6}$$
+# $(\tilde\pi,\tilde\mu,\tilde\Sigma)$ (8.6). Test: three random 4-dimensional subspaces in
+# $D=32$; we observe $m=3$ coordinates of a draw with $\sigma_y=0.05$ ($m<P$: a multimodal
+# posterior). 500 direct draws, 500 exact-DDIM and 500 DPS samples ($L=100$).
 
 # %%
 rng = np.random.default_rng(1)
@@ -287,7 +285,7 @@ assert abs(stats32["exact DDIM"]["var"] / np.trace(post_cov32) - 1) < 0.1
 assert np.abs(stats32["DPS DDIM"]["frac"] - post32.weights).max() > 0.1
 assert stats32["DPS DDIM"]["var"] < 0.75 * np.trace(post_cov32)
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.3), gridspec_kw={"width_ratios": [1.6, 1]})
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.1), gridspec_kw={"width_ratios": [1.6, 1]})
 cols = component_colors(4)
 ax1.bar(np.arange(3) - 0.3, post32.weights, width=0.2, color=cols[0], label="posterior weight")
 for j, (name, st) in enumerate(stats32.items()):
@@ -300,6 +298,8 @@ ax2.set(xticks=range(4), xticklabels=["posterior", "direct", "exact", "DPS"],
         ylabel="total variance", title="spread of the samples")
 fig.tight_layout()
 plt.show()
+
+# %% slideshow={"slide_type": "skip"}
 print(f"posterior weights {np.round(post32.weights, 3)}, total variance {np.trace(post_cov32):.3f}")
 for name, st in stats32.items():
     print(f"{name:12s}: fractions {np.round(st['frac'], 3)}, total variance {st['var']:.3f}, "
@@ -317,8 +317,11 @@ for name, st in stats32.items():
 # component's denoiser) and covariance $C_k=\sigma_t^2\Sigma_k(\alpha_t^2\Sigma_k+\sigma_t^2I)^{-1}$.
 # Conditioning that Gaussian on $y$ is a Kalman update, and the component's responsibility $r_k(x_t)$
 # is multiplied by the evidence $\mathcal N(y;Am_k,AC_kA^\top+\sigma_y^2I)$:
-# $\tilde r_k\propto r_k(x_t)\,\mathcal N(y;Am_k,AC_kA^\top+\sigma_y^2I)$. This form uses only the
-# prior; it must equal the posterior mixture's denoiser.
+#
+# $$\mathbb E[x\mid x_t,y]=\textstyle\sum_k\tilde r_k\big[m_k+C_kA^\top(AC_kA^\top+\sigma_y^2I)^{-1}(y-Am_k)\big],
+# \qquad\tilde r_k\propto r_k(x_t)\,\mathcal N(y;Am_k,AC_kA^\top+\sigma_y^2I).\tag{8.6}$$
+#
+# This form uses only the prior; it must equal the posterior mixture's denoiser.
 
 # %% slideshow={"slide_type": "skip"}
 rng = np.random.default_rng(0)
@@ -335,14 +338,12 @@ print(f"Kalman form vs posterior-mixture denoiser (D=10, K=3, m=4, t=0.45, 50 po
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Diffusion posterior sampling: what it drops
 #
-# DPS replaces $\log p(y\mid x_t)$ by $\log\mathcal N(y;A\bar x,\sigma_y^2I)$, $\bar x=\mathbb E[x\mid x_t]$.
-# With the Jacobian identity (8.3) its denoiser becomes
+# DPS replaces $\log p(y\mid x_t)$ by $\log\mathcal N(y;A\bar x,\sigma_y^2I)$, $\bar x=\mathbb E[x\mid x_t]$;
+# with (8.3), $\ \bar x_{\rm DPS}=\bar x+C_tA^\top(y-A\bar x)/\sigma_y^2$, $C_t=\mathrm{Cov}[x\mid x_t]$. (8.7)
 #
-# $$\bar x_{\rm DPS}=\bar x+C_tA^\top\frac{y-A\bar x}{\sigma_y^2},\qquad C_t=\mathrm{Cov}[x\mid x_t].\tag{8.7}$$
-#
-# The exact Gaussian update is $\bar x+C_tA^\top(AC_tA^\top+\sigma_y^2I)^{-1}(y-A\bar x)$: DPS
-# **drops $AC_tA^\top$ from the innovation covariance**, so it trusts $y$ too much whenever
-# $AC_tA^\top$ is not small next to $\sigma_y^2$. The book's 2-D example, exactly:
+# The exact update has $(AC_tA^\top+\sigma_y^2I)^{-1}$ where DPS has $\sigma_y^{-2}$: DPS **drops
+# $AC_tA^\top$ from the innovation covariance**. The book's 2-D example
+# ($\Sigma=\mathrm{diag}(1,\frac14)$, $A=e_1^\top$, $y=0.7$), exactly:
 
 # %%
 Sig2, A2, y2 = np.diag([1.0, 0.25]), np.array([[1.0, 0.0]]), np.array([0.7])
@@ -360,7 +361,7 @@ for sy in (0.1, 0.5):
 assert abs(two_d[0.1]["post"][0] - 0.69307) < 1e-5 and abs(two_d[0.1]["exact"][1] - 0.00914) < 1e-5
 assert two_d[0.1]["dps"][1] < 1e-70 and abs(two_d[0.5]["dps"][0] - 0.899) < 1e-3
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.5, 3.3))
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.5, 3.0))
 for sy, col in zip((0.1, 0.5), (PALETTE["vermillion"], PALETTE["blue"]), strict=True):
     ax1.semilogy(ts_f, 1 + c_t / sy**2, color=col, label=rf"$\sigma_y$ = {sy}")
 ax1.axhline(1, color=PALETTE["black"], lw=0.8, ls=":")
@@ -379,8 +380,8 @@ ax2.legend(fontsize="small")
 fig.tight_layout()
 plt.show()
 for sy, d in two_d.items():
-    print(f"sigma_y={sy}: posterior mean/var {d['post'][0]:.5f}/{d['post'][1]:.5f} | exact DDIM "
-          f"{d['exact'][0]:.5f}/{d['exact'][1]:.5f} | DPS {d['dps'][0]:.4f}/{d['dps'][1]:.3g}")
+    print(f"sigma_y={sy}, mean/var of x_1: posterior {d['post'][0]:.5f}/{d['post'][1]:.5f}, "
+          f"exact DDIM {d['exact'][0]:.5f}/{d['exact'][1]:.5f}, DPS {d['dps'][0]:.4f}/{d['dps'][1]:.3g}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # *(5 min)* Say: the left panel is the whole story. Early in sampling (large t) C_t is about the
@@ -442,14 +443,11 @@ assert abs(two_d[0.5]["dps"][0] - two_d[0.5]["post"][0]) > 0.3
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Classes and classifier-free guidance
 #
-# Now $y$ is a class label, and the class of a mixture sample is its component, so
-# $p(y\mid x_t)=r_y(x_t)$ and $\mathbb E[x\mid x_t,y]$ is component $y$'s own denoiser. CFG mixes
-#
-# $$\bar x_\gamma=(1-\gamma)\,\mathbb E[x\mid x_t]+\gamma\,\mathbb E[x\mid x_t,y]\tag{8.8}$$
-#
-# ($\gamma=0$ unconditional, $1$ conditional, $>1$ guided). At each $t$ it is the Tweedie denoiser
-# of the tilted density $p_t(x)^{1-\gamma}p_t(x\mid y)^\gamma$ (8.9), but DDIM with it does **not**
-# sample $p_0^{1-\gamma}p_0(\cdot\mid y)^\gamma$. One dimension, $p=\mathcal N(0,1)$, $p(\cdot\mid y)=\mathcal N(1,0.25)$, $\gamma=3$:
+# Now $y$ is a class label; for a mixture whose class is its component, $\mathbb E[x\mid x_t,y]$
+# is component $y$'s own denoiser. CFG uses $\ \bar x_\gamma=(1-\gamma)\,\mathbb E[x\mid x_t]+\gamma\,\mathbb E[x\mid x_t,y]$ (8.8)
+# ($\gamma=0$ unconditional, $1$ conditional, $>1$ guided). At each $t$ it denoises the tilted
+# density $p_t(x)^{1-\gamma}p_t(x\mid y)^\gamma$ (8.9), yet DDIM with it does **not** sample
+# $p_0^{1-\gamma}p_0(\cdot\mid y)^\gamma$. In 1-D, $p=\mathcal N(0,1)$, $p(\cdot\mid y)=\mathcal N(1,0.25)$, $\gamma=3$:
 
 # %%
 def cfg_affine(gamma):
@@ -484,7 +482,7 @@ tilted = (3.0 * 1.0 / 0.25 / prec, 1 / prec)
 assert abs(cfg_laws[3.0, 2000][0] - 1.5) < 1e-3 and abs(cfg_laws[3.0, 2000][1] - 0.0156) < 1e-4
 assert abs(tilted[0] - 1.2) < 1e-12 and abs(tilted[1] - 0.1) < 1e-12
 
-fig, ax = plt.subplots(figsize=(7, 3.2))
+fig, ax = plt.subplots(figsize=(7, 3.0))
 xx = np.linspace(-2.5, 2.8, 800)
 for (mu_, var_), lab, col, ls in (((0.0, 1.0), "unconditional N(0, 1)", PALETTE["black"], ":"),
                                   ((1.0, 0.25), "conditional N(1, 0.25)", PALETTE["blue"], "-"),
@@ -496,6 +494,8 @@ ax.set(xlabel="x", ylabel="density", title="guidance sharpens and shifts, but no
 ax.legend(fontsize="small")
 fig.tight_layout()
 plt.show()
+
+# %% slideshow={"slide_type": "skip"}
 for (gamma, L), (mu_, var_) in cfg_laws.items():
     print(f"CFG-DDIM gamma={gamma:g}, L={L}: N({mu_:.3f}, {var_:.4f})")
 print(f"tilted law for gamma=3: N({tilted[0]:.1f}, {tilted[1]:.1f})")
@@ -595,6 +595,8 @@ ax2.set(xlabel=r"$\gamma$", ylabel="value", title="overlapping classes (dotted: 
 ax2.legend(fontsize="small")
 fig.tight_layout()
 plt.show()
+
+# %% slideshow={"slide_type": "skip"}
 print("gamma               :", "  ".join(f"{g:5g}" for g in gammas))
 print("fraction on U_0     :", "  ".join(f"{v:5.3f}" for v in on_sub))
 print("E|U_0^T x|^2 / P    :", "  ".join(f"{v:5.2f}" for v in energy))
@@ -680,6 +682,8 @@ for row, ims in zip(axes, panels, strict=True):
     dg.show_digits(row, np.array(ims), split.mean_image, titles=titles)
 fig.tight_layout()
 plt.show()
+
+# %% slideshow={"slide_type": "skip"}
 print(f"hidden-pixel MSE of the posterior mean (540 test digits, sigma_y={sig_y}); class from the top half:")
 for name, (mse, acc) in inpaint.items():
     print(f"  {name:17s} {mse:.4f}" + ("" if np.isnan(acc) else f"   {acc:.3f}"))
@@ -753,6 +757,8 @@ for row, s, gamma in zip(axes, cfg_rows, gammas, strict=True):
     row[0].set_ylabel(f"γ={gamma:g}", rotation=0, ha="right", va="center", fontsize="small")
 fig.subplots_adjust(left=0.08, right=0.99, top=0.98, bottom=0.02, wspace=0.05, hspace=0.05)
 plt.show()
+
+# %% slideshow={"slide_type": "skip"}
 print(f"judge: held-out accuracy {clf.score(x_te, y_te):.3f}")
 print("gamma | as requested | mean prob | within-class std | |x - mu_y| | nearest other mean | outside [-0.1, 1.1]")
 for gamma, st in cfg_stats.items():
@@ -813,10 +819,9 @@ print(f"((1-gamma) softmax + gamma one-hot) . values vs guided denoiser (gamma=3
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 11. Interactive: measurement noise and guidance weight
 #
-# A 2-D mixture of three elongated classes (crosses: means). Left: given $x_1=0.3$ (yellow band
-# $\pm2\sigma_y$), samples of the exact sampler (blue) and of DPS (red); middle: posterior class
-# weights against the fraction of samples per class; right: samples guided towards class 0
-# (green) over exact class-0 draws (grey). Move $\sigma_y$ down to $0.02$ and $\gamma$ up to $7$.
+# Three elongated 2-D classes (crosses: means). Given $x_1=0.3$ (band $\pm2\sigma_y$): exact
+# sampler (blue) against DPS (red), and class weights against sample fractions; guided towards
+# class 0 (green) over exact class-0 draws (grey). Move $\sigma_y$ down and $\gamma$ up.
 
 # %% slideshow={"slide_type": "skip"} tags=["nbval-ignore-output"]
 widget = winf.build_inference_widget()
@@ -829,6 +834,13 @@ widget
 # %%
 fig, lines = winf.plot_inference_small_multiples((0.05, 0.2, 1.0), (1.0, 3.0, 7.0))
 plt.show()
+views = [winf.compute_inference_view(sy, gm) for sy, gm in ((0.05, 1.0), (0.2, 3.0), (1.0, 7.0))]
+print("total variance exact/DPS at sigma_y = 0.05, 0.2, 1: "
+      + ", ".join(f"{v['var_exact']:.2f}/{v['var_dps']:.2f}" for v in views)
+      + " | guided variance at gamma = 1, 3, 7: " + ", ".join(f"{v['var_guided']:.2f}" for v in views)
+      + f" (class law {views[0]['var_class']:.2f})")
+
+# %% slideshow={"slide_type": "skip"}
 for line in lines:
     print(line)
 

@@ -250,7 +250,7 @@ def plot_inference_small_multiples(sigmas=(0.05, 0.2, 1.0), gammas=(1.0, 3.0, 7.
     n = len(sigmas)
     if len(gammas) != n:
         raise ValueError("sigmas and gammas must have the same length (one column each)")
-    fig, axes = plt.subplots(2, n, figsize=(2.4 * n + 0.6, 5.0), sharex=True, sharey=True,
+    fig, axes = plt.subplots(2, n, figsize=(2.2 * n + 0.4, 3.7), sharex=True, sharey=True,
                              layout="constrained")
     axes = np.asarray(axes).reshape(2, n)
     lines = []
@@ -260,7 +260,7 @@ def plot_inference_small_multiples(sigmas=(0.05, 0.2, 1.0), gammas=(1.0, 3.0, 7.
         ax = axes[0, j]
         ax.axvspan(Y_OBS - 2 * sy, Y_OBS + 2 * sy, color=PALETTE["yellow"], alpha=0.3, lw=0)
         ax.scatter(*d["exact"].T, s=3, color=PALETTE["blue"], alpha=0.5, label="exact")
-        ax.scatter(*d["dps_shown"].T, s=3, color=PALETTE["vermillion"], alpha=0.5, label="DPS")
+        ax.scatter(*d["dps_shown"].T, s=3, color=PALETTE["vermillion"], alpha=0.7, label="DPS")
         ax.set_title(f"$\\sigma_y$ = {sy:g}" + (" (DPS diverged)" if d["dps_diverged"] else ""),
                      fontsize="small")
         ax = axes[1, j]
