@@ -35,7 +35,7 @@ LINT_PATHS := $(wildcard course_utils tests benchmarks scripts conftest.py) \
 # JupyterLab refuses to run as root unless told to (containers, CI).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: help venv setup lab test test-lowest lint pairing hygiene unit nbval browser execute bench slides book \
+.PHONY: help venv setup repair lab test test-lowest lint pairing hygiene unit nbval browser execute bench slides book \
 	doctor constraints clean distclean check-timeout
 
 help:  ## list the targets
@@ -55,7 +55,7 @@ repair:  ## reinstall whatever .venv is missing, whatever the stamps say (what `
 	scripts/setup_venv.sh --force lab $(if $(wildcard $(TEST_STAMP)),test) \
 	  $(if $(wildcard $(BOOK_STAMP)),book)
 	@touch $(STAMP) $(wildcard $(TEST_STAMP) $(BOOK_STAMP))
-	@$(MAKE) doctor
+	@$(MAKE) doctor || true  # shows what is left, if anything (a notebook problem, say)
 
 # No "Would you like to get notified about Jupyter news?" pop-up: a default in .venv, which
 # the reader's own settings still override. Authentication is untouched (token, 127.0.0.1).
