@@ -14,6 +14,7 @@ never changed):
   out, as are cells with ``slide_type: skip``;
 * live-widget outputs are dropped (they need a kernel; the static-panel cell after each
   widget carries the figure), with their ``VBox(children=...)`` text fallback;
+* figures that carry a display size (high-density PNGs) are shown 1.5x larger;
 * cells that would render nothing are dropped (a dropped cell that started a slide hands
   the start to the next cell).
 
@@ -39,6 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # 1280x720 fits any 16:9 screen.
 SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
 EXECUTE_TIMEOUT = 300  # seconds per cell, projector mode
+# Figures stored with twice the pixels of their notebook display size (course_utils.plotting)
+# are shown 1.5x larger on a slide: still 1.33 stored pixels per slide pixel.
+DECK_IMAGE_SCALE = 1.5
 
 HIDDEN_TAGS = {"solution", "going-further"}
 SHOW_CODE_TAG = "slide-code"
@@ -84,10 +88,12 @@ SLIDE_CSS = f"""<style>
 .reveal .jp-OutputArea-output pre {{ white-space: pre-wrap; font-size: var(--jp-code-font-size);
   line-height: 1.25; }}
 .reveal section img {{
-  display: block; margin: 4px auto; width: auto; height: auto;
+  display: block; margin: 4px auto; height: auto;
   max-width: 100%; max-height: {SLIDE_HEIGHT - 200}px; object-fit: contain;
 }}
 .reveal .jp-OutputArea-output.jp-RenderedImage {{ display: block; }}
+.reveal div.highlight > pre {{ width: auto; box-sizing: border-box; white-space: pre-wrap;
+  font-size: var(--jp-code-font-size); }}
 </style>
 """
 # nbconvert's reveal template loads reveal.js through require.js (from a CDN). Offline we load
@@ -139,6 +145,11 @@ def _shown_outputs(cell) -> list:
     for out in cell.get("outputs", []):
         if _is_widget_output(out):
             continue
+        for mime, meta in out.get("metadata", {}).items():
+            if mime.startswith("image/") and isinstance(meta, dict):
+                for key in ("width", "height"):
+                    if isinstance(meta.get(key), (int, float)):
+                        meta[key] = round(meta[key] * DECK_IMAGE_SCALE)
         if out.get("output_type") == "stream":
             text = out.get("text", "")
             if not ("".join(text) if isinstance(text, list) else text).strip():

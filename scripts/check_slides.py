@@ -14,7 +14,8 @@ and measured:
 * no notes: the slide has no speaker notes (``aside.notes``);
 * widget text: a widget's text repr such as ``VBox(children=...`` is visible;
 * solutions: a ``<details>`` block or a cell tagged ``solution`` / ``going-further``;
-* upscaled: an image drawn more than 1.25x its stored pixel size (blurry when projected).
+* upscaled: an image drawn more than 1.25x its stored pixel size on a 1920x1080 projector
+  (blurry when projected).
 
 Prints one row per deck and, for every violation, the slide number (``#/h/v`` is the
 address to open it at) and the slide's first words. Exits 1 if any deck violates a rule.
@@ -32,6 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 WINDOW = {"width": 1280, "height": 720}
 MAX_CODE_FRACTION = 0.25
 MAX_UPSCALE = 1.25
+# Upscaling is judged on a 1920x1080 projector, where reveal.js draws the slide 1.5x larger
+# than in the 1280x720 test window.
+PROJECTOR_WIDTH = 1920
 CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
 CHROMIUM_FLAGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -42,7 +46,7 @@ LOAD_TIMEOUT_MS = 60_000
 
 # Runs in the page for the current slide: everything the rules need, measured after layout.
 MEASURE_JS = """
-async ([tol, maxUp]) => {
+async ([tol, maxUp, projectorWidth]) => {
   const s = Reveal.getCurrentSlide();
   // MathJax re-renders a slide when it is shown, asynchronously: wait until every formula
   // of the slide has its final rendering (not a preview, not mid-processing), at most 5 s.
@@ -59,7 +63,11 @@ async ([tol, maxUp]) => {
     const st = getComputedStyle(el);
     return st.display !== 'none' && st.visibility !== 'hidden';
   };
-  const els = [...s.querySelectorAll('*')].filter(el => !inNotes(el) && visible(el));
+  // MathJax's inner spans are positioned and clipped oddly: measure each formula's box only
+  const mathInside = el => (el.parentElement && el.parentElement.closest('.MathJax'))
+    || el.closest('.MJX_Assistive_MathML');
+  const els = [...s.querySelectorAll('*')]
+    .filter(el => !inNotes(el) && !mathInside(el) && visible(el));
   let top = Infinity, bottom = -Infinity, left = Infinity, right = -Infinity;
   for (const el of els) {
     const r = el.getBoundingClientRect();
@@ -73,6 +81,7 @@ async ([tol, maxUp]) => {
   if (top < -tol) problems.push(`content starts ${px(-top)} px above the screen`);
   if (right > W + tol) problems.push(`content ends ${px(right - W)} px right of the screen`);
   if (left < -tol) problems.push(`content starts ${px(-left)} px left of the screen`);
+  const tag = el => el.tagName.toLowerCase() + (el.classList.length ? '.' + el.classList[0] : '');
   for (const el of [s, ...els]) {
     if (el.matches('.MathJax, .MathJax *, .MathJax_Display, .MJX_Assistive_MathML')) continue;
     const st = getComputedStyle(el);
@@ -80,20 +89,21 @@ async ([tol, maxUp]) => {
     const clipsX = ['auto', 'scroll', 'hidden'].includes(st.overflowX);
     if (clipsY && el.scrollHeight > el.clientHeight + tol) {
       const d = el.scrollHeight - el.clientHeight;
-      problems.push(`<${el.tagName.toLowerCase()}> scrolls or cuts ${d} px vertically`);
+      problems.push(`<${tag(el)}> scrolls or cuts ${d} px vertically`);
       break;
     }
     if (clipsX && el.scrollWidth > el.clientWidth + tol) {
       const d = el.scrollWidth - el.clientWidth;
-      problems.push(`<${el.tagName.toLowerCase()}> scrolls or cuts ${d} px horizontally`);
+      problems.push(`<${tag(el)}> scrolls or cuts ${d} px horizontally`);
       break;
     }
   }
   const upscaled = [];
   for (const img of s.querySelectorAll('img')) {
     if (inNotes(img) || !img.naturalWidth) continue;
-    const r = img.getBoundingClientRect();
-    const f = r.width * devicePixelRatio / img.naturalWidth;
+    const r = img.getBoundingClientRect();  // object-fit: contain draws the image inside r
+    const drawn = Math.min(r.width / img.naturalWidth, r.height / img.naturalHeight);
+    const f = drawn * devicePixelRatio * projectorWidth / W;
     if (f > maxUp) upscaled.push(f.toFixed(2));
   }
   const inputs = '.jp-CodeCell .jp-InputArea, .jp-CodeCell .jp-Cell-inputWrapper';
@@ -228,7 +238,7 @@ def measure_deck(browser, deck: Path, tolerance_px: float = 1.0,
         slides = []
         for number, (h, v) in enumerate(page.evaluate(SLIDE_INDICES_JS), start=1):
             page.evaluate("([h, v]) => Reveal.slide(h, v)", [h, v])
-            m = page.evaluate(MEASURE_JS, [tolerance_px, MAX_UPSCALE])
+            m = page.evaluate(MEASURE_JS, [tolerance_px, MAX_UPSCALE, PROJECTOR_WIDTH])
             if screenshots is not None:
                 screenshots.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=screenshots / f"{deck.name.split('.')[0]}-{number:02d}.png")
