@@ -159,7 +159,7 @@ for N in Ns:
 rows = np.array(rows)
 assert np.all(np.diff(rows[:, 1]) > 0) and rows[-1, 1] > 1000 * H_loaded  # grows with N
 assert abs(rows[-1, 1] / Ns[-1] - per_sample) < 0.05 * per_sample  # ~ N * E[-p log p]
-fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.0, 3.3), layout="constrained")
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.0, 3.0), layout="constrained")
 a1.loglog(Ns, rows[:, 1], "o-", color=PALETTE["vermillion"], label=r"$-\sum_i p(x_i)\log_2 p(x_i)$")
 a1.axhline(H_loaded, color=PALETTE["blue"], label=f"H = {H_loaded:.3f} bits")
 a1.set_xlabel("number of samples N")
@@ -177,7 +177,7 @@ a2.legend(fontsize="small")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# *(5 min)* Say: in eq. (1) the sum runs over the m distinct values. Over samples, the weights
+# *(4 min)* Say: in eq. (1) the sum runs over the m distinct values. Over samples, the weights
 # p(x_i) add up to about N sum_j p_j^2, not 1, so the total grows like N. Ask: "What is the
 # standard error of the sample estimate?" (std(log2 p(x))/sqrt(N), by the law of large numbers.)
 # The right tool when p is unknown (plug-in frequencies) is in Going further A.
@@ -205,6 +205,15 @@ for N, wrong, wsum, est, se in rows:
 # so describing $x$ to precision $\Delta$ costs $h(x)+D\log(1/\Delta)$ nats: $h$ is the part
 # that tells distributions apart.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# *(3 min)* Say: the D log(1/Delta) term is the same for every distribution; h is what is left.
+# Ask: "Why can h be negative?" (a narrow density needs fewer bits than a unit cube's worth at the
+# same precision: h(ax) = h(x) + D log|a|.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **Check** on $\mathcal N(0,1)$, with the cell masses $P_j$ computed exactly: the error
+# $H(x^\Delta)+\log\Delta-h$ is positive and below $\frac12\log(1+\Delta^2/12)\approx\Delta^2/24$.
+
 # %%
 def std_normal_pdf(x):
     return np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
@@ -222,7 +231,7 @@ for d in cells:
     quant_rows.append(f"cell {d:5.2f}: H(quantized) = {H_d:.4f} nats, H + log(cell) = "
                       f"{H_d + np.log(d):.5f}, error {err:.3e} (bound {0.5 * np.log1p(d * d / 12):.3e})")
 quant_err = np.array(quant_err)
-fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.0, 3.3), layout="constrained")
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.0, 3.0), layout="constrained")
 d_show = 0.5
 masses, edges = quantized_probabilities(std_normal_pdf, d_show, -4.0, 4.0)
 xs = np.linspace(-4, 4, 400)
@@ -245,9 +254,9 @@ print(f"h(N(0,1)) = {h_std:.5f} nats; H(x^Delta) + log Delta - h = {quant_err[0]
       f"Delta = 1 and {quant_err[-1]:.2e} at Delta = 0.05")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# *(5 min)* Say: the D log(1/Delta) term is the same for every distribution; h is what is left.
-# Ask: "Why can h be negative?" (a narrow density needs fewer bits than a unit cube's worth at the
-# same precision: h(ax) = h(x) + D log|a|.) The right panel: the error is tiny and positive.
+# *(2 min)* Left: one mass per cell, P_j/Delta tracks the density. Right: the error is tiny and
+# positive. Ask: "Why positive?" (P_j/Delta^D is the density of x plus uniform noise in a cell,
+# and adding noise raises entropy: section 7.)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # **How fast, and why positive?** The approximation above is the midpoint rule: it replaces
@@ -307,6 +316,16 @@ print(f"D = 2000, all eigenvalues 1e-3: det underflows to {np.prod(big)}, "
 #
 # Finite for $t>0$; the slope in $\log t$ **counts the missing dimensions**.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# *(3 min)* Say: the source expects real data to be "nearly low-dimensional" with "small"
+# entropy; the formula says the entropy is not small but minus infinity, and says nothing about
+# what the data look like inside the subspace. Ask: "Two different distributions on the same
+# plane in R^3: can h tell them apart?" (no, both are minus infinity.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Left: flattening one direction of a Gaussian. Right: $h(x_t)$ for rank-$P$ data in $D=5$; the
+# slope at small $t$ is $D-P$.
+
 # %%
 D6, P6 = 5, 2
 lam_low = np.r_[np.ones(P6), np.zeros(D6 - P6)]
@@ -316,7 +335,7 @@ assert np.all(np.diff(h_shrink) > 0) and gaussian_entropy(eigenvalues=lam_low) =
 slope = (gaussian_entropy_t(lam_low, 1e-3) - gaussian_entropy_t(lam_low, 1e-4)) / np.log(10)
 assert abs(slope - (D6 - P6)) < 1e-5
 tt = np.logspace(-4, 1, 200)
-fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.0, 3.3), layout="constrained")
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.0, 3.0), layout="constrained")
 a1.semilogx(small, h_shrink, "o-", color=PALETTE["blue"])
 a1.set_xlabel(r"smallest eigenvalue $\lambda_D$ (others 1)")
 a1.set_ylabel("h (nats)")
@@ -333,11 +352,8 @@ print(f"rank {P6} in D = {D6}: h = {gaussian_entropy(eigenvalues=lam_low)} at t 
       f"slope of h(x_t) in log t near t = 0: {slope:.4f} (D - P = {D6 - P6})")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# *(6 min)* Say: the source expects real data to be "nearly low-dimensional" with "small"
-# entropy; the formula says the entropy is not small but minus infinity, and says nothing about
-# what the data look like inside the subspace. Ask: "Two different distributions on the same
-# plane in R^3: can h tell them apart?" (no, both are minus infinity.) Noise fixes this, and the
-# slope in log t reads off D - P.
+# *(3 min)* Say: noise fixes the divergence, and the slope in log t reads off D - P. Ask: "Which
+# curve is full-rank data?" (P = 5: slope 0, h(x_t) stays finite as t goes to 0.)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # A quantized description of rank-$P$ data costs $H(x^\Delta)\approx P\log(1/\Delta)$, not
@@ -382,7 +398,7 @@ print(f"N = {N7} points in R^{D7}, eps = {eps}: R_eps = {R_svd:.4f} nats (SVD) =
 print(f"x uniform on the same {N7} rows: h(x+w) - h(w) <= log {N7} = {np.log(N7):.4f} nats")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# *(5 min)* Say: the middle form uses log det(I + AB) = log det(I + BA); the sum over singular
+# *(4 min)* Say: the middle form uses log det(I + AB) = log det(I + BA); the sum over singular
 # values is the stable one. Ask: "If the data are not Gaussian, is R_eps still the entropy the
 # noise adds?" (no: it is an upper bound. The printed example: 200 points taken as an empirical
 # law gain at most log 200 = 5.30 nats, far below R_eps.)
@@ -474,7 +490,7 @@ print(f"dh/dt at t = {t8.tolist()}: {np.round(dh, 4).tolist()} (finite differenc
 print("one denoising step, lambda = (4, 1, 1/4, 0, 0), nats: " + "; ".join(drops))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# *(6 min)* Derive a_i on the board: in eigen-coordinate i the step multiplies by
+# *(5 min)* Derive a_i on the board: in eigen-coordinate i the step multiplies by
 # s/t + (1 - s/t) lambda_i/(lambda_i + t^2) = (st + lambda_i)/(lambda_i + t^2) < 1 since s < t.
 # Ask: "Why does the step land *below* h(x_s)?" (its variance (st + lambda)^2/(lambda + t^2) falls
 # short of lambda + s^2 by lambda (t - s)^2/(lambda + t^2): a conditional mean removes a little
@@ -767,7 +783,7 @@ assert ex.check_gaussian_kl(np.log(2.0) + 0.25 - 0.5), "worked solution disagree
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # *(2 min)* Recap. Ask: "If denoising lowers entropy, what is the best denoiser?" (the conditional
-# mean: chapter 2.)
+# mean: [chapter 2](02_tweedie.ipynb).)
 
 # %% [markdown] slideshow={"slide_type": "skip"} tags=["going-further"]
 # ## Going further A: plug-in estimation and its bias

@@ -37,7 +37,7 @@
 # 5. explain with the two-point example why one big denoising step lands off the data.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# *(1 min)* Read the objectives; objective 5 motivates the iterative sampler of chapter 5.
+# *(1 min)* Read the objectives; objective 5 motivates the iterative sampler of [chapter 5](05_sampling.ipynb).
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # **Prerequisites.** [Chapter 1](01_entropy.ipynb) (entropy; why noise makes low-dimensional data
@@ -93,7 +93,7 @@ print(f"(x_t - x)/t over t = 1..10 and 100 samples: largest deviation from g = {
 # %% [markdown] slideshow={"slide_type": "notes"}
 # *(3 min)* Say: independence makes p_t a convolution; sharing g fixes how the noise levels are
 # coupled. Ask: "With independent increments (Brownian motion), what would Cov(x_1, x_3) be?"
-# (Cov(x) + I instead of Cov(x) + 3I: same marginals, different coupling. Chapter 5's sampler
+# (Cov(x) + I instead of Cov(x) + 3I: same marginals, different coupling. [Chapter 5](05_sampling.ipynb)'s sampler
 # depends on which one we use.)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
@@ -121,8 +121,8 @@ print("independent: Cov(x) + 1 I: ", brownian_pred.round(2), " max |z| =", z_bro
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. What noise does to a density
 #
-# Running example: the 2-D mixture of $K=3$ Gaussians (equal weights, means $(-3,-3),(3,3),(0,3)$).
-# Given the component, $x$ and $tg$ are independent Gaussians, so the covariances add:
+# For the 2-D mixture of $K=3$ Gaussians (means $(-3,-3),(3,3),(0,3)$), given the component,
+# $x$ and $tg$ are independent Gaussians, so the covariances add:
 #
 # $$p_t(\xi) = \sum_{k=1}^K \pi_k\, \varphi(\xi;\ \mu_k,\ \Sigma_k + t^2 I).$$
 #
@@ -130,7 +130,7 @@ print("independent: Cov(x) + 1 I: ", brownian_pred.round(2), " max |z| =", z_bro
 
 # %%
 grids = {t: df.density_grid(gmm, t, lim=8.0, n=100) for t in T_F2}
-fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.5), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(9.0, 3.1), layout="constrained")
 for ax, t in zip(axes, (0.0, 2.0, 10.0), strict=True):
     dens = grids[t][1]
     xt = paths[T_F2.index(t)]
@@ -518,10 +518,8 @@ assert np.all(np.diff(off_fraction) > 0)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8. Interactive: move the noise level
 #
-# The slider sets $t$. Heat map: $p_t$ (scaled to its own peak); vermillion: $x_t=x+tg$ for 30
-# fixed samples and one fixed $g$ (each point slides along its ray); arrows to $\bar x^*(t,x_t)$.
-# The line under the figure: mean distance moved ($t^2$ times the mean score norm), mean score
-# norm, and the MSE of the denoised points next to that of $x_t$.
+# Heat map $p_t$; vermillion $x_t=x+tg$ for 30 samples and one fixed $g$ (each slides along its
+# ray as $t$ moves); arrows to $\bar x^*(t,x_t)$. Below: distance moved, score norm, MSE.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # The slider below is live in JupyterLab with a running kernel; the static panel after it shows
@@ -537,7 +535,9 @@ plt.show()
 print("\n".join(lines))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# *(4 min)* Move t live if a kernel is up. Ask: "The mean distance moved grows with t, the mean
+# *(4 min)* Move t live if a kernel is up. The line under the figure gives the mean distance
+# moved (t^2 times the mean score norm), the mean score norm, and the MSE of the denoised points
+# next to that of x_t. Ask: "The mean distance moved grows with t, the mean
 # score norm shrinks: how can both hold?" (distance moved = t^2 times the score norm.) Point at
 # the MSE: denoising helps more and more as t grows (3.37 against 8.34 at t = 2).
 

@@ -333,7 +333,7 @@ print("std along (v1, v2): before", np.round(sd_in, 2).tolist(), "after", np.rou
 # %% [markdown] slideshow={"slide_type": "notes"}
 # *(3 min)* Point at panel 2: the long axis keeps 80%, the short axis 20%. Ask: "Is the denoised
 # cloud a sample from the data distribution?" (no: its spread along v_i is f_i times the noisy
-# spread, smaller than the data's. Sampling needs the iterative scheme of chapter 5.)
+# spread, smaller than the data's. Sampling needs the iterative scheme of [chapter 5](05_sampling.ipynb).)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Apply it again and again: a point, not a line
@@ -389,7 +389,7 @@ print(f"error ratio ||x(n)-mu|| / ||x(n-1)-mu|| at n = 40: {np.round(rate, 6).to
 # %% [markdown] slideshow={"slide_type": "notes"}
 # *(4 min)* Say: same matrix, different normalisation, different limit. The denoiser's
 # *direction* does align with v_1 (at rate f2/f1), but its length goes to 0. Ask: "So can
-# repeated denoising generate data?" (no, it collapses to the mean; chapter 5 changes t and keeps
+# repeated denoising generate data?" (no, it collapses to the mean; [chapter 5](05_sampling.ipynb) changes t and keeps
 # part of the iterate, which fixes this.)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
@@ -593,12 +593,7 @@ print(f"change point 0 by 2: outputs of points 1-5 move by {moved_gmm:.1f} (mixt
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Interactive: noise level and number of subspaces
 #
-# $K$ lines through the origin in the plane: $\frac1K\sum_k\mathcal N(0,u_ku_k^\top)$. Panels: the
-# field $x_t\to\bar x^*$ (arrows coloured by the winning line), the single-Gaussian factors
-# $\lambda_i/(\lambda_i+t^2)$, and the weights $w_k$ of points at radius 2 by direction.
-#
-# Try: small $t$ (snap onto the nearest line, one-hot weights), large $t$ (short hops to 0,
-# weights $1/K$), larger $K$ (narrower stripes).
+# $K$ lines through 0: the field $x_t\to\bar x^*$, the weights $w_k$ by direction, one Gaussian's factors.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # The sliders below are live in JupyterLab with a running kernel; the static panel after them
@@ -614,7 +609,12 @@ plt.show()
 print("\n".join(lines))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# *(4 min)* Run the sliders live if a kernel is up; otherwise use the static panel. Ask: "Why do
+# *(4 min)* The mixture is (1/K) sum_k N(0, u_k u_k^T): K lines through the origin. Top row:
+# arrows from x_t to the denoised point, coloured by the winning line; bottom row: the weights
+# w_k of points at radius 2, by direction; right: the factors lambda_i/(lambda_i + t^2) of a
+# single Gaussian. Run the sliders live if a kernel is up; otherwise use the static panel. Things to
+# try: small t (points snap onto the nearest line, one-hot weights), large t (short hops to 0,
+# weights 1/K), larger K (narrower stripes in the weight map). Ask: "Why do
 # the arrows near a line at t = 0.2 barely move, while at t = 2 everything moves to the centre?"
 # (factor 1/(1+t^2) along a line, 0.96 vs 0.2; and the weights flatten.) Point at the bars: the
 # same factor law for a single Gaussian, direction by direction.
@@ -624,7 +624,7 @@ print("\n".join(lines))
 #
 # - Eq. (9) prints the factors as a column vector: they form a **diagonal matrix**.
 # - "Translate by $\mu$" must be "translate by $-\mu$".
-# - "The iterates converge to the mean": only at a fixed $t$; the sampler of chapter 5 keeps the spread.
+# - "The iterates converge to the mean": only at a fixed $t$; the sampler of [chapter 5](05_sampling.ipynb) keeps the spread.
 # - Eq. (10) is the law of $(x,x_t)$ **given the label**, not a model of its own.
 # - Eq. (13) drops $\log\pi_k$ and needs equal ranks.
 # - "Similar to attention" is an interpretation (section 6).
@@ -871,7 +871,7 @@ assert all(gaps[c] < 1e-12 for c in "dfg"), gaps
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # *(2 min)* Recap the five bullets. Ask: "If you had to learn U_k from data, which loss would you
-# minimise?" (the denoising loss: chapter 4.)
+# minimise?" (the denoising loss: [chapter 4](04_pca.ipynb).)
 
 # %% [markdown] slideshow={"slide_type": "skip"} tags=["going-further"]
 # ## Going further A: this is not the sampler

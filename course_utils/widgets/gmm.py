@@ -100,9 +100,9 @@ def summary(data) -> str:
     """One line of the numbers behind the figure (rounded, so it is stable)."""
     f = "/".join(f"{v:.2f}" for v in data["factors"])
     return (
-        f"t={data['t']:g}, K={data['K']}: factor along a line 1/(1+t^2)={data['line_factor']:.3f}, "
-        f"max |xbar|/|x|={data['max_shrink']:.3f}; mean top weight {data['mean_top_weight']:.3f} "
-        f"(uniform 1/K={1 / data['K']:.3f}); Gaussian factors {f}"
+        f"t={data['t']:g}, K={data['K']}: 1/(1+t^2)={data['line_factor']:.3f}, "
+        f"max|xbar|/|x|={data['max_shrink']:.3f}, top weight {data['mean_top_weight']:.3f}, "
+        f"factors {f}"
     )
 
 
@@ -248,7 +248,7 @@ def plot_gmm_small_multiples(settings=((0.2, 3), (0.75, 3), (2.0, 3))):
     n = len(settings)
     kmax = max(K_VALUES)
     colors = component_colors(kmax)
-    fig, axes = plt.subplots(2, n + 1, figsize=(2.45 * (n + 1), 5.2),
+    fig, axes = plt.subplots(2, n + 1, figsize=(2.45 * (n + 1), 4.2),
                              gridspec_kw={"height_ratios": [1.0, 0.75]}, layout="constrained")
     axes = np.asarray(axes).reshape(2, n + 1)
     keep = _static_arrow_mask()

@@ -88,10 +88,10 @@ def tweedie_field(t, n=N_POINTS, seed=SEED, lim=LIM, grid_n=GRID_N):
 def summary(data) -> str:
     """One rounded line of the numbers behind a panel."""
     return (
-        f"t = {data['t']:g}: mean distance moved {data['mean_moved']:.2f}, "
-        f"mean |score| {data['mean_score_norm']:.3f}, "
+        f"t = {data['t']:g}: moved {data['mean_moved']:.2f}, "
+        f"|score| {data['mean_score_norm']:.3f}, "
         f"MSE denoised {data['mse_denoised']:.2f} (noisy {data['mse_noisy']:.2f}), "
-        f"peak p_t {data['peak']:.4f}, {data['n_outside']} of {len(data['x'])} x_t off-window"
+        f"peak p_t {data['peak']:.4f}, {data['n_outside']}/{len(data['x'])} x_t off-window"
     )
 
 
