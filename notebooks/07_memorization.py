@@ -115,18 +115,17 @@ def lowrank_data(bases, n, rng, noise=0.0):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. The finite-sample loss and its exact minimizer
 #
-# With training points $x^{(1..N)}$ the loss at one noise level is
-# $L_N(f)=\frac1N\sum_i\mathbb E_g\|x^{(i)}-f(\alpha_tx^{(i)}+\sigma_tg)\|^2$: the population
-# loss with $p$ replaced by $p^X=\frac1N\sum_i\delta_{x^{(i)}}$. That is a Gaussian mixture
-# with zero covariances, so its Bayes denoiser is a softmax over training points:
+# At one noise level, $L_N(f)=\frac1N\sum_i\mathbb E_g\|x^{(i)}-f(\alpha_tx^{(i)}+\sigma_tg)\|^2$
+# is the population loss for $p^X=\frac1N\sum_i\delta_{x^{(i)}}$, a Gaussian mixture with zero
+# covariances. Its Bayes denoiser is a softmax over training points:
 #
 # $$\bar x^\star(t,x_t)=\sum_i w_i(x_t)\,x^{(i)},\qquad
 #   w=\mathrm{softmax}_i\Big(-\frac{\|x_t-\alpha_tx^{(i)}\|^2}{2\sigma_t^2}\Big).$$
 #
-# **Why nothing beats it.** Given $x_t$, the training point behind it is $x^{(i)}$ with
-# probability $w_i(x_t)$, and for every vector $f$
-# $\sum_iw_i\|x^{(i)}-f\|^2=\sum_iw_i\|x^{(i)}-\bar x^\star\|^2+\|f-\bar x^\star\|^2$.
-# Averaging over $x_t$: $L_N(f)=L_N(\bar x^\star)+\mathbb E\|f-\bar x^\star\|^2$.
+# **Why nothing beats it.** Given $x_t$, the point behind it is $x^{(i)}$ with probability
+# $w_i(x_t)$, and for every $f$:
+# $\sum_iw_i\|x^{(i)}-f\|^2=\sum_iw_i\|x^{(i)}-\bar x^\star\|^2+\|f-\bar x^\star\|^2$,
+# so $L_N(f)=L_N(\bar x^\star)+\mathbb E\|f-\bar x^\star\|^2$.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Derive the identity on the board: expand the square around $\bar x^\star$; the cross term
@@ -318,15 +317,14 @@ print("N = 4, 5, 10 noiseless points: ||V V^T - U U^T||_F / sqrt(2P) below 1e-12
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Restricting the family, second: a mixture of subspaces
 #
-# Chapter 3's attention denoiser $c_t\sum_k\mathrm{softmax}_k(b_t\|U_k^\top x_t\|^2)\,U_kU_k^\top x_t$
-# chooses its subspace from the noisy $x_t$. Replace the softmax by a **hard** choice
-# $k(i)=\arg\max_k\|U_k^\top x^{(i)}\|$ made on the clean point: the algebra of section 4 gives
+# In chapter 3's attention denoiser $c_t\sum_k\mathrm{softmax}_k(b_t\|U_k^\top x_t\|^2)\,U_kU_k^\top x_t$,
+# replace the softmax by a **hard** choice $k(i)=\arg\max_k\|U_k^\top x^{(i)}\|$ made on the
+# clean point. The algebra of section 4 gives
 #
-# $$L_N=\tfrac1N\textstyle\sum_i\|x^{(i)}\|^2-\rho(2-\rho)\,\tfrac1N\sum_i\max_k\|U_k^\top x^{(i)}\|^2+c_t^2\sigma_t^2P.$$
+# $$L_N=\tfrac1N\textstyle\sum_i\|x^{(i)}\|^2-\rho(2-\rho)\,\tfrac1N\sum_i\max_k\|U_k^\top x^{(i)}\|^2+c_t^2\sigma_t^2P,$$
 #
-# Minimizing it at any $t$ is **K-subspaces**: maximize $\sum_i\max_k\|U_k^\top x^{(i)}\|^2$,
-# by alternating "assign each point to its best subspace" and "refit each $U_k$ by PCA of its
-# points". As $t\to0$ the softmax agrees with the hard choice and the two losses meet.
+# so minimizing it at any $t$ is **K-subspaces** (alternate: assign each point to its best
+# subspace, refit each $U_k$ by PCA of its points). As $t\to0$ the two losses meet.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The hard choice cheats at large $t$ (it looks at the clean point), so the limit is a small-$t$
@@ -360,7 +358,7 @@ for t in t_gap:
 gaps = np.array(gaps)
 assert gaps[-1] < 0.01 and gaps[0] > 0.1 and np.all(np.diff(gaps) < 0.01)
 
-fig, ax = plt.subplots(figsize=(5.5, 3.2))
+fig, ax = plt.subplots(figsize=(5.5, 2.7))
 ax.semilogx(t_gap, gaps, "o-", color=PALETTE["blue"])
 ax.axhline(0, color=PALETTE["black"], lw=0.8)
 plain_log_ticks(ax.xaxis, [0.03, 0.1, 0.3, 0.6])
@@ -745,11 +743,10 @@ print(f"classifier: test accuracy {accuracy:.3f}; mean confidence on samples: me
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 11. Interactive: training-set size and sampler time
 #
-# Three lines in the plane, $N$ noisy training points (circles). Both denoisers drive the same
-# VP sampler ($L=50$, exponential grid) from the same 200 noises; the dots are what each one
-# predicts, $\bar x(t,x_t)$, at the chosen sampler time $t$ (the smallest $t$ gives the final
-# samples). Right: the memorization ratio of those predictions along the sampler. Watch the
-# memorizer commit to training points as $t$ falls, and the learned lines stay at the floor.
+# Three lines in the plane, $N$ noisy training points (circles). The memorizer and K fitted
+# lines drive the same VP sampler from the same 200 noises; dots: each one's prediction
+# $\bar x(t,x_t)$ at the chosen sampler time $t$ (the smallest $t$ gives the final samples).
+# Watch the memorizer commit to training points as $t$ falls.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # In the static panel (memorizer on top, learned lines below): left $N=6$, every sample a
@@ -763,13 +760,14 @@ widget = wmem.build_memorization()
 widget
 
 # %%
-fig = plt.figure(figsize=(7.0, 4.6))
+fig = plt.figure(figsize=(6.0, 3.8))
 static = wmem.draw_small_multiples(fig)
 plt.show()
 for d in static:
     assert d["final_mem"] >= 0.95 and d["final_learned"] < d["final_mem"] - 0.5
-print(" | ".join(f"N = {d['N']}: memorizer {d['final_mem']:.2f}, learned "
-                 f"{d['final_learned']:.2f}, fresh {d['floor']:.2f}" for d in static))
+print("final ratios, memorizer / learned / fresh data: " + " | ".join(
+    f"N = {d['N']}: {d['final_mem']:.2f} / {d['final_learned']:.2f} / {d['floor']:.2f}"
+    for d in static))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 12. Where the source errs
