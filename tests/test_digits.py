@@ -165,3 +165,25 @@ def test_show_digits(split):
     with pytest.raises(ValueError, match="64 columns"):
         show_digits(axs[0], np.zeros(10))
     plt.close(fig)
+
+
+def test_held_out_denoising_ordering(split):
+    """Chapter 7: at t = 0.2 the class mixture beats the single Gaussian, which beats the
+    memorizer, on held-out digits; the memorizer is near 0 on its own training digits."""
+    from course_utils.memorization import denoising_mse, posterior_weights
+    from course_utils.schedules import VP
+
+    vp = VP()
+    g = np.random.default_rng(0).standard_normal(split.x_test.shape)
+    mix = fit_class_mixture(split.x_train, split.y_train, rank=8).denoiser(vp)
+    single = fit_gaussian(split.x_train).denoiser(vp)
+    xtr = split.x_train
+
+    def mem(x, t):
+        return posterior_weights(xtr, x, t, vp) @ xtr
+
+    m = [denoising_mse(f, split.x_test, 0.2, vp, g) for f in (mix, single, mem)]
+    assert m[0] < m[1] < m[2]
+    assert 0.0120 < m[0] < 0.0140 and 0.0145 < m[1] < 0.0155
+    g_tr = np.random.default_rng(1).standard_normal(xtr.shape)
+    assert denoising_mse(mem, xtr, 0.1, vp, g_tr) < 1e-6

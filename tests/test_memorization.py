@@ -248,3 +248,67 @@ def test_collapse_times_validation():
         collapse_times(np.zeros((1, 2)), np.zeros((3, 2)), VP(), 10)
     with pytest.raises(ValueError, match="level"):
         collapse_times(np.eye(2), np.zeros((3, 2)), VP(), 10, level=0)
+
+
+# -- the chapter's experiments in small ---------------------------------------------------------
+def _subspace_mixture(D, K, P, seed):
+    from course_utils.pca import random_orthonormal
+
+    q = random_orthonormal(D, K * P, np.random.default_rng(seed))
+    return [q[:, k * P:(k + 1) * P] for k in range(K)]
+
+
+def test_memorizer_beats_truth_on_train_loses_on_test():
+    """Chapter 7, section 2: K = 3 orthogonal subspaces, D = 32, P = 3, noiseless, N = 50."""
+    from course_utils import GaussianMixture, attention_denoiser
+
+    us = _subspace_mixture(32, 3, 3, 1)
+    law = GaussianMixture.low_rank(us)
+    rng = np.random.default_rng(2)
+    train, test = law.sample(50, rng), law.sample(500, rng)
+    g_tr, g_te = rng.standard_normal(train.shape), rng.standard_normal(test.shape)
+    mem = lambda x, t: posterior_weights(train, x, t, VP()) @ train  # noqa: E731
+    true = lambda x, t: attention_denoiser(us, x, t, VP())  # noqa: E731
+    for t in (0.1, 0.3):
+        assert denoising_mse(mem, train, t, VP(), g_tr) < denoising_mse(true, train, t, VP(), g_tr)
+        assert denoising_mse(mem, test, t, VP(), g_te) > 2 * denoising_mse(true, test, t, VP(),
+                                                                           g_te)
+
+
+def test_disjoint_halves_pca_agrees_memorizer_does_not():
+    """Section 8: at N = 64 per half PCA agrees (< 0.1), the memorizer does not (> 0.4)."""
+    from course_utils.pca import pca, random_orthonormal
+
+    U = random_orthonormal(32, 4, np.random.default_rng(11))
+    rng = np.random.default_rng(264)
+    data = rng.standard_normal((128, 4)) @ U.T + 0.05 * rng.standard_normal((128, 32))
+    x0 = np.random.default_rng(12).standard_normal((60, 32))
+    outs = {"mem": [], "pca": []}
+    for half in (data[:64], data[64:]):
+        V = pca(half, 4)
+        outs["mem"].append(sample(lambda x, t, h=half: posterior_weights(h, x, t, VP()) @ h,
+                                  VP(), x0, L=30))
+        outs["pca"].append(sample(lambda x, t, V=V: float(VP().alpha(t)) * (x @ V) @ V.T,
+                                  VP(), x0, L=30))
+    assert disjoint_halves_discrepancy(*outs["pca"]) < 0.1
+    assert disjoint_halves_discrepancy(*outs["mem"]) > 0.4
+
+
+def test_excess_training_loss_of_the_true_denoiser():
+    """Going further (Buchanan et al.): Delta_gen(t) ~ D s^2 / (1 + SNR_t s^2) with
+    SNR = alpha^2 / sigma^2, K well-separated N(mu_k, I_D); rtol 0.05 for t <= 0.5 at D = 30."""
+    from course_utils import GaussianMixture
+
+    rng = np.random.default_rng(1)
+    D, K = 30, 4
+    mus = rng.standard_normal((K, D))
+    mus *= np.sqrt(D) / np.linalg.norm(mus, axis=1, keepdims=True)
+    law = GaussianMixture(np.full(K, 1 / K), mus, np.stack([np.eye(D)] * K))
+    train = law.sample(100, rng)
+    rep = np.repeat(train, 30, axis=0)
+    mem = lambda x, t: posterior_weights(train, x, t, VP()) @ train  # noqa: E731
+    for t in (0.1, 0.3, 0.5):
+        g = rng.standard_normal(rep.shape)
+        excess = D * (denoising_mse(law.denoiser(VP()), rep, t, VP(), g)
+                      - denoising_mse(mem, rep, t, VP(), g))
+        assert excess == pytest.approx(D * t * t, rel=0.05)  # 1/(1 + SNR) = t^2 in VP

@@ -181,3 +181,13 @@ def test_subspace_error_matches_any_order():
     assert 0.3 < subspace_error(other, us) <= 1.0
     with pytest.raises(ValueError, match="same K"):
         subspace_error(us[:2], us)
+
+
+@pytest.mark.parametrize("N", [4, 5, 10])
+def test_pca_recovers_the_span_from_N_ge_P_noiseless_points(N):
+    """Chapter 7, section 4: ||V V^T - U U^T||_F / sqrt(2P) ~ 0 from N >= P points."""
+    from course_utils.pca import pca
+
+    U = random_orthonormal(32, 4, np.random.default_rng(4))
+    x = np.random.default_rng(N).standard_normal((N, 4)) @ U.T
+    assert projection_distance(pca(x, 4), U) < 1e-12
