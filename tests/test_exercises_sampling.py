@@ -37,3 +37,19 @@ def test_brownian_checks():
     assert ex.check_brownian_variance(0.2)
     assert not ex.check_brownian_variance(1.0)
     assert not ex.check_brownian_variance(None)
+
+
+def test_steps_to_limit_check():
+    """Chapter 5, exercise 2: the smallest L with prod c_(l,L) >= 0.99 sqrt(lam/(lam+T^2))."""
+    from course_utils.sampler_analysis import ve_factor_limit, ve_factor_product
+
+    want = ex.steps_to_fraction_of_limit(0.1, 1.0, 0.99)
+    lim = ve_factor_limit(0.1, 1.0)
+    prods = ve_factor_product(np.array([0.1]), 1.0, np.array([want - 1, want]))[0]
+    assert prods[0] < 0.99 * lim <= prods[1]  # the answer is the first L over the line
+    assert want == 123
+    assert ex.check_steps_to_limit(want) and ex.check_steps_to_limit(float(want))
+    assert not ex.check_steps_to_limit(want - 1) and not ex.check_steps_to_limit(want + 1)
+    assert "too few" in ex.check_steps_to_limit(10).message
+    assert not ex.check_steps_to_limit(None) and not ex.check_steps_to_limit(122.5)
+    assert not ex.check_steps_to_limit("many")

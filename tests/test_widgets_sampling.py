@@ -80,3 +80,22 @@ def test_precompute_fills_the_cache_with_the_same_results():
     assert info.currsize == len(ws.L_VALUES) * len(ws.T_VALUES)
     np.testing.assert_array_equal(ws.sampler_quality(50, 2)["samples"], direct)
     assert ws._run.cache_info().hits == info.hits + 1
+
+
+def test_support_drawing_is_clipped_to_the_axis_box():
+    """Chapter 5 figures: lines and the plane are drawn inside the axis box only."""
+    lim = ws.AXIS_LIMITS
+    seg = ws._clip_polygon([[-10.0, 0.0, 0.0], [10.0, 0.0, 0.0]], lim)
+    assert np.allclose(np.sort(np.unique(seg[:, 0])), [-6.0, 6.0])
+    square = ws._clip_polygon([[-10, -10, 5], [10, -10, 5], [10, 10, -5], [-10, 10, -5]], lim)
+    assert len(square) >= 3
+    for axis, (lo, hi) in enumerate(lim):
+        assert square[:, axis].min() >= lo - 1e-12 and square[:, axis].max() <= hi + 1e-12
+    assert len(ws._clip_polygon([[10, 10, 10], [11, 10, 10], [11, 11, 10]], lim)) == 0
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    ax = fig.add_subplot(projection="3d")
+    arts = ws.draw_support(ax)
+    assert len(arts) == 3  # two lines and one plane patch
+    plt.close(fig)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..sampler_analysis import ve_factor_limit, ve_step_factors
+from ..sampler_analysis import ve_factor_limit, ve_factor_product, ve_step_factors
 from ._core import Verdict, close_enough
 
 # Points at which a reader's function is compared with the true formula.
@@ -16,6 +16,7 @@ _FACTOR_CASES = ((0.5, 1.0, 10, 3), (2.0, 5.0, 50, 1), (0.1, 2.0, 7, 7), (3.0, 0
 _COUPLING_CASES = ((0.5, 1.0), (1.0, 3.0), (0.2, 0.3), (2.0, 5.0))
 
 LIMIT_LAM, LIMIT_T = 2.0, 3.0
+STEPS_LAM, STEPS_T, STEPS_FRACTION = 0.1, 1.0, 0.99
 BROWNIAN_LAM, BROWNIAN_T, BROWNIAN_L = 1.0, 2.0, 10
 
 
@@ -58,6 +59,51 @@ def check_factor_limit(answer) -> Verdict:
         name="the limit",
         hint="Take logs and turn the sum over l into an integral over tau = T l / L.",
     )
+
+
+def steps_to_fraction_of_limit(lam, T, fraction, L_max=1_000_000):
+    """Smallest L with prod_l c_(l,L) >= fraction * sqrt(lam / (lam + T^2)) (chapter 5,
+    section 6). The product increases with L, so a doubling search followed by bisection
+    needs only O(log L) products. Raises ValueError if L_max is not enough."""
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must lie in (0, 1), got {fraction!r}")
+    target = fraction * float(ve_factor_limit(lam, T))
+
+    def reached(L):
+        return float(ve_factor_product(float(lam), float(T), int(L))) >= target
+
+    hi = 1
+    while not reached(hi):
+        if hi >= L_max:
+            raise ValueError(f"no L <= L_max={L_max} reaches the fraction {fraction}")
+        hi = min(2 * hi, int(L_max))
+    lo = hi // 2  # reached(lo) is False (or lo == 0)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if reached(mid):
+            hi = mid
+        else:
+            lo = mid
+    return int(hi)
+
+
+def check_steps_to_limit(answer) -> Verdict:
+    """Exercise 2: the smallest L whose factor product reaches 99% of its limit
+    (lam = 0.1, T = 1)."""
+    if answer is None:
+        return Verdict(False, "enter a whole number of steps L (lam = 0.1, T = 1).")
+    try:
+        a = float(answer)
+    except (TypeError, ValueError):
+        return Verdict(False, "the number of steps should be a whole number.")
+    if not np.isfinite(a) or a != round(a):
+        return Verdict(False, "the number of steps should be a whole number.")
+    want = steps_to_fraction_of_limit(STEPS_LAM, STEPS_T, STEPS_FRACTION)
+    if int(a) == want:
+        return Verdict(True, "the number of steps matches.")
+    if int(a) > want:
+        return Verdict(False, "too many: a smaller L already reaches 99% of the limit.")
+    return Verdict(False, "too few: at that L the product is still below 99% of the limit.")
 
 
 def check_last_step(answer) -> Verdict:

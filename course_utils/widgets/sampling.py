@@ -25,7 +25,7 @@ from ..schedules import VE
 
 L_VALUES = (1, 2, 5, 10, 20, 50, 100, 200, 500)
 T_VALUES = (1, 2, 5, 10)
-N_POINTS = 300  # an L=500 run is 500 denoiser calls on 300 points (~40-70 ms here)
+N_POINTS = 300  # an L=500 run is 500 denoiser calls on 300 points
 NOISE_SEED = 5
 DATA_SEED = 6
 AXIS_LIMITS = ((-6.0, 6.0), (-6.0, 6.0), (-3.0, 3.0))  # the source's figure F4
@@ -99,6 +99,57 @@ def summary_line(d: dict) -> str:
     )
 
 
+def _clip_polygon(poly, limits):
+    """Clip a planar 3-D polygon (m, 3) to the box ``limits`` (Sutherland-Hodgman, one face
+    of the box at a time). Returns the clipped vertices (possibly empty)."""
+    pts = [np.asarray(p, dtype=float) for p in poly]
+    for axis, (lo, hi) in enumerate(limits):
+        for bound, sign in ((lo, 1.0), (hi, -1.0)):
+            out = []
+            for j, cur in enumerate(pts):
+                prev = pts[j - 1]
+                cur_in = sign * (cur[axis] - bound) >= 0
+                prev_in = sign * (prev[axis] - bound) >= 0
+                if cur_in != prev_in:
+                    w = (bound - prev[axis]) / (cur[axis] - prev[axis])
+                    out.append(prev + w * (cur - prev))
+                if cur_in:
+                    out.append(cur)
+            pts = out
+            if not pts:
+                return np.zeros((0, 3))
+    return np.array(pts)
+
+
+def draw_support(ax, bases=None, variances=None, alpha=0.18, limits=AXIS_LIMITS):
+    """Draw the mixture's support on a 3-D axes, clipped to the axis box ``limits``: each line
+    as a segment of +-2.5 standard deviations, the plane as a translucent parallelogram of +-2
+    standard deviations along its two principal directions (chapter 5's figures)."""
+    from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+
+    st = _setting()
+    bases = st["bases"] if bases is None else bases
+    variances = st["variances"] if variances is None else variances
+    comp = _component_colors()
+    arts = []
+    for k, (u, v) in enumerate(zip(bases, variances, strict=True)):
+        half = np.asarray(u) * np.sqrt(np.asarray(v, dtype=float))
+        if half.shape[1] == 1:
+            # a degenerate polygon (there and back) clips to the segment inside the box
+            seg = _clip_polygon([-2.5 * half[:, 0], 2.5 * half[:, 0]], limits)
+            if len(seg):
+                arts.extend(ax.plot(seg[:, 0], seg[:, 1], seg[:, 2], color=comp[k], lw=1.5,
+                                    alpha=0.8))
+        else:
+            a, b = 2.0 * half[:, 0], 2.0 * half[:, 1]
+            quad = _clip_polygon([a + b, a - b, -a - b, -a + b], limits)
+            if len(quad) >= 3:
+                patch = Poly3DCollection([quad], facecolor=comp[k], edgecolor=comp[k],
+                                         alpha=alpha)
+                arts.append(ax.add_collection3d(patch))
+    return arts
+
+
 def setup_view(fig, d):
     """One 3-D scatter of data (by component) and samples; the numbers go in the title.
 
@@ -119,6 +170,7 @@ def setup_view(fig, d):
         ax.scatter([], [], [], s=6, color=comp[k], label=f"data: {name}")
     ax.scatter(data[:, 0], data[:, 1], data[:, 2], s=3, c=rgba, depthshade=False,
                axlim_clip=True)
+    draw_support(ax)
     x = d["samples"]
     sc = ax.scatter(x[:, 0], x[:, 1], x[:, 2], s=5, color=PALETTE["blue"], depthshade=False,
                     axlim_clip=True, label="samples")
@@ -129,8 +181,8 @@ def setup_view(fig, d):
     ax.set_yticks([-6, 0, 6])
     ax.set_zticks([-3, 0, 3])
     ax.view_init(elev=30, azim=30)
-    ax.legend(loc="upper left", fontsize=7)
-    title = ax.set_title("", fontsize=9)
+    ax.legend(loc="upper left", fontsize="x-small")
+    title = ax.set_title("", fontsize="small")
     # fixed margins: tight_layout would re-run on every render and cost ~20 ms per move
     fig.subplots_adjust(left=0.0, right=0.95, bottom=0.04, top=0.84)
     state = {"scatter": sc, "title": title}
@@ -154,7 +206,7 @@ def update_view(state, d):
 
 def precompute():
     """Run the sampler once for every slider setting (36 runs, 3552 denoiser calls on 300
-    points: about 0.4 s on the 2-core machine), so that a slider move only redraws."""
+    points), so that a slider move only redraws."""
     for L in L_VALUES:
         for T in T_VALUES:
             _run(L, float(T))
@@ -164,9 +216,8 @@ def build_sampler_widget(L: int = 20, T: float = 5, warm: bool = True):
     """The chapter 5 widget: sliders L and T over ``L_VALUES`` and ``T_VALUES``.
 
     With ``warm`` (default) every setting is computed up front (``precompute``): a cold move
-    to L = 500 costs ~40 ms of sampling plus ~40 ms of drawing when the machine is idle, but
-    about 110 ms when it is shared, over the 100 ms budget; with the runs stored a move is a
-    redraw only (~40-50 ms).
+    to L = 500 costs 500 denoiser calls before the drawing; with the runs stored a move is a
+    redraw only.
     """
     from ._core import InteractiveFigure, slider
 
