@@ -2,7 +2,8 @@
 
 Sliders: the noise level t and the rank P. The data are n = 2000 samples of the K=1 low-rank
 model x ~ N(0, U U^T) in D = 20 dimensions (U in O(D, P) fixed by P), and V in O(D, P) is
-learned from noisy samples x + t g by Stiefel gradient steps (``course_utils.pca.learn_subspace``).
+learned from pairs (x, x + t g) of clean samples and their noised versions by Stiefel
+gradient steps (``course_utils.pca.learn_subspace``).
 The view shows the learning curve (exact noise-averaged loss against the PCA minimum and the
 MMSE P t^2/(1+t^2)), the principal angles to the PCA basis against the step, and the final
 angles as bars.
@@ -124,9 +125,9 @@ def _draw(axes, data, legend=True, title=True):
     (loss_line,) = ax_loss.plot(data["step"], data["loss"], color=PALETTE["blue"],
                                 label="loss of learned V")
     min_line = ax_loss.axhline(data["loss_min"], color=PALETTE["black"], ls="--", lw=1.2,
-                               label="PCA minimum")
+                               label="PCA minimum (these samples)")
     mmse_line = ax_loss.axhline(data["mmse"], color=PALETTE["vermillion"], ls=":", lw=1.6,
-                                label=r"MMSE $Pt^2/(1+t^2)$")
+                                label=r"MMSE $Pt^2/(1+t^2)$ (population)")
     ax_loss.set_xlabel("gradient step")
     ax_loss.set_ylabel(r"$\mathbb{E}\,\|x-cVV^\top x_t\|^2$")
     colors = component_colors(P_MAX)
@@ -141,12 +142,12 @@ def _draw(axes, data, legend=True, title=True):
     ax_ang.set_xlabel("gradient step")
     ax_ang.set_ylabel("principal angles to PCA (deg)")
     if legend:
-        ax_loss.legend(loc="upper right")
+        ax_loss.legend(loc="upper right", fontsize="x-small")
     arts = {"loss": loss_line, "min": min_line, "mmse": mmse_line, "angles": angle_lines,
             "ax_loss": ax_loss, "ax_ang": ax_ang}
     if title:
         # Axes titles re-measure every tick label on each draw (slow); a text artist does not.
-        arts["title"] = ax_loss.text(0.3, 0.55, "", transform=ax_loss.transAxes, fontsize=10,
+        arts["title"] = ax_loss.text(0.3, 0.55, "", transform=ax_loss.transAxes, fontsize="medium",
                                      fontweight="bold")
     _update_lines(arts, data)
     return arts
@@ -204,9 +205,21 @@ def draw_small_multiples(fig, values=STATIC_VALUES):
     datas = []
     for j, (t, P) in enumerate(values):
         data = compute_pca_learning(t, P)
-        _draw(axes[:, j], data, legend=(j == 0))
+        arts = _draw(axes[:, j], data, legend=False)
+        # each angle panel names its P curves (the bar chart does this in the widget)
+        axes[1, j].legend(handles=arts["angles"][:P], labels=[str(i + 1) for i in range(P)],
+                          title="angle", title_fontsize="xx-small", fontsize="xx-small", ncol=P,
+                          loc="lower left", handlelength=1.0, columnspacing=0.6)
+        if j == 0:
+            handles = [arts["loss"], arts["min"], arts["mmse"]]
+        else:
+            axes[0, j].set_ylabel("")
+            axes[1, j].set_ylabel("")
         datas.append(data)
-    fig.tight_layout()
+    axes[0, 0].set_ylabel("loss")
+    axes[1, 0].set_ylabel("angle to PCA (deg)")
+    fig.legend(handles=handles, loc="upper center", ncol=3, fontsize="x-small", frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
     return datas
 
 
