@@ -765,8 +765,8 @@ static = wmem.draw_small_multiples(fig)
 plt.show()
 for d in static:
     assert d["final_mem"] >= 0.95 and d["final_learned"] < d["final_mem"] - 0.5
-print("final ratios, memorizer / learned / fresh data: " + " | ".join(
-    f"N = {d['N']}: {d['final_mem']:.2f} / {d['final_learned']:.2f} / {d['floor']:.2f}"
+print("final ratios (memorizer / learned / fresh): " + " | ".join(
+    f"N={d['N']} {d['final_mem']:.2f}/{d['final_learned']:.2f}/{d['floor']:.2f}"
     for d in static))
 
 # %% [markdown] slideshow={"slide_type": "slide"}

@@ -209,11 +209,8 @@ def _draw(axes, data, legend=True):
     ax_r.set(xlim=(-3, 0), ylim=(-0.03, 1.03), xlabel="sampler time t (log scale)",
              ylabel="memorization ratio", yticks=[0, 0.5, 1], xticks=[-3, -2, -1, 0])
     ax_r.xaxis.set_major_formatter(FixedFormatter(["0.001", "0.01", "0.1", "1"]))
-    if legend:
-        ax_m.legend(loc="upper left", fontsize="small")
+    if legend:  # circles: training points; dots: predictions (said in the chapter's text)
         ax_r.legend(loc="center right", fontsize="small")
-    arts["label"] = ax_m.text(0.98, 0.03, "", transform=ax_m.transAxes, ha="right",
-                              fontsize="small")
     _update(arts, data)
     return arts
 
@@ -229,7 +226,6 @@ def _update(arts, data):
     arts["curve_learned"].set_ydata(data["ratio_learned"])
     arts["floor"].set_ydata([data["floor"]] * 2)
     arts["now"].set_xdata([np.log10(data["t"])] * 2)
-    arts["label"].set_text(f"N = {data['N']}, t = {data['t']:.3g}")
 
 
 def setup_memorization(fig, data):
