@@ -80,11 +80,11 @@ print(gmm, "weights", gmm.weights.round(3), "means", gmm.means.tolist())
 # %%
 rng = np.random.default_rng(42)
 x100 = gmm.sample(100, rng)  # 100 samples, seed 42
-T_F2 = (0.0, 1.0, 2.0, 3.0, 5.0, 10.0)
-paths, g100 = df.forward_process(x100, T_F2, rng, return_noise=True)  # shape (6, 100, 2)
+T_PATHS = (0.0, 1.0, 2.0, 3.0, 5.0, 10.0)
+paths, g100 = df.forward_process(x100, T_PATHS, rng, return_noise=True)  # shape (6, 100, 2)
 
 # one g for every t: (x_t - x) / t is the same vector for all t > 0
-g_recovered = (paths[1:] - x100) / np.array(T_F2[1:])[:, None, None]
+g_recovered = (paths[1:] - x100) / np.array(T_PATHS[1:])[:, None, None]
 shared_err = np.abs(g_recovered - g100).max()
 assert shared_err < 1e-12 and np.array_equal(paths[0], x100)
 print(f"(x_t - x)/t over t = 1..10 and 100 samples: largest deviation from g = {shared_err:.0e} "
@@ -129,11 +129,11 @@ print("independent: Cov(x) + 1 I: ", brownian_pred.round(2), " max |z| =", z_bro
 # Thin directions fatten first; then everything becomes one round blob of width about $t$.
 
 # %%
-grids = {t: df.density_grid(gmm, t, lim=8.0, n=100) for t in T_F2}
+grids = {t: df.density_grid(gmm, t, lim=8.0, n=100) for t in T_PATHS}
 fig, axes = plt.subplots(1, 3, figsize=(9.0, 3.1), layout="constrained")
 for ax, t in zip(axes, (0.0, 2.0, 10.0), strict=True):
     dens = grids[t][1]
-    xt = paths[T_F2.index(t)]
+    xt = paths[T_PATHS.index(t)]
     ax.imshow(dens, origin="lower", extent=(-8, 8, -8, 8), cmap="Blues", vmin=0,
               vmax=1.3 * dens.max())
     ax.scatter(*xt.T, s=6, color=PALETTE["vermillion"], label="noisy samples $x_t$")
@@ -162,11 +162,11 @@ plt.show()
 # white. So each panel is scaled to its own peak (0 to 1.3 × peak), printed in its title.
 
 # %% slideshow={"slide_type": "skip"}
-x_ts = df.forward_process(x_big, T_F2, np.random.default_rng(2))
+x_ts = df.forward_process(x_big, T_PATHS, np.random.default_rng(2))
 xs = grids[0.0][0]
 dx = xs[1] - xs[0]
 print("   t  mass(grid)  fraction(MC) +/- SE   peak p_t   share of mass where p_t > 0.01")
-for t, xt in zip(T_F2, x_ts, strict=True):
+for t, xt in zip(T_PATHS, x_ts, strict=True):
     dens = grids[t][1]
     mass = np.trapezoid(np.trapezoid(dens, dx=dx, axis=1), dx=dx)
     frac, se = df.mean_and_se(np.all(np.abs(xt) <= 8.0, axis=1).astype(float))
@@ -264,10 +264,10 @@ print("E[(x - xbar*) f(x_t)] / SE for 7 test functions:", z_orth.round(1))
 # from 200 000 samples of $x$, weights $\varphi(x_t;x^{(i)},t^2I)$.
 
 # %%
-T_F3 = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
-fields = {t: tw.tweedie_field(t, n=10) for t in T_F3}  # 10 fresh samples, seed 43
+T_ARROWS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
+fields = {t: tw.tweedie_field(t, n=10) for t in T_ARROWS}  # 10 fresh samples, seed 43
 worst = 0.0
-for t in T_F3:
+for t in T_ARROWS:
     pts = fields[t]["x_t"]
     fd_score = df.finite_difference_grad(lambda p, t=t: gmm.logpdf(p, t), pts, h=1e-4)
     via_tweedie = cu.tweedie(pts, fd_score, t)  # x_t + t^2 * score
@@ -300,7 +300,7 @@ print(f"(2) importance sampling vs E[x|x_t] at t = 1, 2, 5: largest gap "
 # noise level, in detail:
 
 # %% slideshow={"slide_type": "skip"}
-for t in T_F3:
+for t in T_ARROWS:
     pts = fields[t]["x_t"]
     fd_score = df.finite_difference_grad(lambda p, t=t: gmm.logpdf(p, t), pts[:1], h=1e-4)
     print(f"t = {t:4g}: x_t + t^2 grad log p_t = {cu.tweedie(pts[:1], fd_score, t)[0].round(4)}, "
@@ -769,7 +769,7 @@ assert low_density[-1] > 0.5 and np.all(np.diff(low_density) > 0)
 
 # %% slideshow={"slide_type": "skip"} tags=["going-further"]
 fig, axes = plt.subplots(2, 3, figsize=(10.0, 6.8), layout="constrained")
-for j, (ax, t) in enumerate(zip(axes.ravel(), T_F3, strict=True)):
+for j, (ax, t) in enumerate(zip(axes.ravel(), T_ARROWS, strict=True)):
     tw.draw_panel(ax, fields[t], legend=(j == 0))
     ax.set_title(f"t = {t:g}")
 plt.show()

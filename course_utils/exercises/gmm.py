@@ -15,7 +15,7 @@ EX1_EIGENVALUES = (9.0, 4.0, 1.0, 0.0)
 EX1_T = 2.0
 EX1_SHRINK = 1000.0  # part 2: repetitions that shrink ||x - mu|| by this factor at worst
 
-# Exercise 3: the unequal-weight, unequal-rank correction (fact 5)
+# Exercise 3: the unequal-weight, unequal-rank correction (chapter 3, Going further B)
 EX3_WEIGHTS = (0.5, 0.3, 0.2)
 EX3_RANKS = (1, 2, 4)
 EX3_T = 0.5

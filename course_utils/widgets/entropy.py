@@ -5,7 +5,7 @@ D = 8 dimensions with P non-zero eigenvalues 4, 2, 1, 1/2, ... and D - P zero on
 the curve h(x_t) against t (closed form), the value, slope and "noise-dominated dimension count"
 t dh/dt at the slider's t, the per-direction entropies 1/2 log(2 pi e (lambda_i + t^2)) whose sum
 is h(x_t), and the coding rate R_eps at eps = t sqrt(D), which is the gap between h(x_t) and the
-entropy of the noise t g alone (fact 18).
+entropy of the noise t g alone (chapter 1, section 6).
 
 ``build_entropy_widget()`` wires it to sliders for t and P (matplotlib imported on use).
 """
@@ -38,7 +38,7 @@ def spectrum(P: int, D: int = D_WIDGET) -> np.ndarray:
 def entropy_profile(t: float, P: int) -> dict:
     """Everything the widget shows for noise level ``t`` > 0 and intrinsic dimension ``P``.
 
-    All entropies in nats (chapter 1: h(x_t) of a Gaussian, fact 13; coding rate, fact 18).
+    All entropies in nats (chapter 1: h(x_t) of a Gaussian, section 5; coding rate, section 6).
     """
     t = float(t)
     if not np.isfinite(t) or t <= 0:
