@@ -223,7 +223,7 @@ print(f"posterior weights {np.round(post_is.weights, 4)} | importance sampling "
 # each component gives y, the same softmax as in chapter 3 with a different log-density. The
 # covariance and gain do not depend on y, so on a data set we factor them once and only the
 # weights and means change per image. Ask: "A component whose subspace cannot produce y: what
-# happens to its weight?" (it collapses, here the third weight is essentially zero.)
+# happens to its weight?" (it collapses towards zero; here all three can, so all keep weight.)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # **Checks of (8.4)-(8.5) against dense formulas.** `GaussianMixture.condition` works in each
@@ -846,8 +846,8 @@ for line in lines:
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # *(3 min)* Show the static panel or, with a kernel, move the sliders. Say: with a precise
-# measurement DPS either commits to the wrong class or diverges; with sigma_y = 1 it is close to
-# exact, as the over-weighting factor predicted. Guidance pulls the green cloud to the far end
+# measurement DPS either commits to the wrong class or diverges; with sigma_y = 1 it is much
+# closer to exact, as the over-weighting factor predicted. Guidance pulls the green cloud to the far end
 # of class 0, away from the other classes. Ask: "What sigma_y makes DPS acceptable here?"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -866,9 +866,9 @@ ex.check_posterior_weight(my_weight)
 #
 # Under component $k$, $y=x+\sigma_yw$ is $\mathcal N(\mu_k,\lambda_k+\sigma_y^2)$: $\mathcal N(-1,0.5)$
 # and $\mathcal N(2,1.25)$. So $\tilde\pi_2=\frac{0.5\,\varphi(0.5;2,1.25)}{0.5\,\varphi(0.5;-1,0.5)+0.5\,\varphi(0.5;2,1.25)}$,
-# with $\varphi(y;\mu,v)=e^{-(y-\mu)^2/2v}/\sqrt{2\pi v}$: about $0.38$. With $\sigma_y=0.1$ the
+# with $\varphi(y;\mu,v)=e^{-(y-\mu)^2/2v}/\sqrt{2\pi v}$: $0.1451/(0.0595+0.1451)\approx0.71$. With $\sigma_y=0.1$ the
 # variances become $0.26$ and $1.01$; $y=0.5$ is then $2.9$ standard deviations from the first
-# mean and $1.5$ from the second, and the weight of the second rises to about $0.85$.
+# mean and $1.5$ from the second, and the weight of the second rises to about $0.93$.
 # </details>
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution", "hide-input"]
