@@ -160,9 +160,18 @@ bench: $(STAMP)  ## benchmarks (benchmarks/run.py), one BLAS thread; e.g. BENCH_
 	@[ -f benchmarks/run.py ] || { echo "error: benchmarks/run.py does not exist" >&2; exit 1; }
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
-slides: $(STAMP)  ## one reveal.js deck per chapter in _build/slides/ (opens offline)
-	$(BIN)/python scripts/build_slides.py --out _build/slides
-	@echo "open _build/slides/01_entropy.slides.html in a browser (arrow keys; s for speaker notes)"
+# make slides               decks from the stored outputs, in _build/slides/
+# make slides PROJECTOR=1    executes copies with COURSE_PROJECTOR=1 (large fonts) under _build/,
+#                            decks in _build/slides-projector/ (the notebooks are not changed)
+slides: $(STAMP)  ## one reveal.js deck per chapter in _build/slides/ (PROJECTOR=1: large-font decks)
+	@if [ -n "$(PROJECTOR)" ] && [ "$(PROJECTOR)" != 0 ]; then \
+	  $(BIN)/python scripts/build_slides.py --projector --out _build/slides-projector && \
+	  echo "open _build/slides-projector/01_entropy.slides.html (arrow keys; s: speaker view)"; \
+	else \
+	  $(BIN)/python scripts/build_slides.py --out _build/slides && \
+	  echo "open _build/slides/01_entropy.slides.html (arrow keys; s: speaker view)." \
+	       "Check a deck: $(BIN)/python scripts/check_slides.py _build/slides/NN_slug.slides.html"; \
+	fi
 
 book: $(STAMP)  ## the whole course as a static HTML book in _build/book/_build/html/ (offline)
 	$(BIN)/python scripts/build_book.py --out _build/book

@@ -2,9 +2,16 @@
 
 Jupyter Book 1 (Sphinx) builds from a staging folder: the ``book/`` configuration, the
 executed chapter notebooks, and MathJax 2 copied from ``jupyter-server-mathjax`` so that the
-pages show their equations offline. Notebooks are not re-executed. Widget cells (tagged
-``nbval-ignore-output``) have their live-widget output removed: without a kernel they show
-nothing, and the static fallback cell that follows each one carries the figure instead.
+pages show their equations offline. Notebooks are not re-executed. While staging:
+
+* the table of contents gets one entry per ``notebooks/NN_*.ipynb``, in order, and the
+  chapter list of the first page is written from the chapters' title cells;
+* a widget cell (tagged ``nbval-ignore-output``) is removed with its output (without a
+  kernel it shows nothing) and a one-line note stands in its place: the static panel in
+  the cell after it carries the figure;
+* a solution code cell (tagged ``solution``) keeps its input collapsed and shows no output;
+  ``<details>`` solution blocks stay (they are collapsed), and so do the "Going further"
+  sections (they are part of the book).
 
     python scripts/build_book.py [--out _build/book]
 """
@@ -20,6 +27,44 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
+CHAPTER_LIST_MARKER = "<!-- chapter list: written by scripts/build_book.py -->"
+WIDGET_NOTE = ("```{note}\nThe interactive figure runs in JupyterLab; the static panel below "
+               "shows representative settings.\n```")
+
+
+def _add_tags(cell, *new):
+    tags = list(cell.metadata.get("tags", []))
+    cell.metadata["tags"] = tags + [t for t in new if t not in tags]
+
+
+def prepare(nb):
+    """The notebook as the book shows it (changed in place and returned; see module doc)."""
+    import nbformat
+
+    cells = []
+    for cell in nb.cells:
+        tags = set(cell.metadata.get("tags", []))
+        cells.append(cell)
+        if cell.cell_type != "code":
+            continue
+        if "nbval-ignore-output" in tags:
+            _add_tags(cell, "remove-input", "remove-output")
+            cells.append(nbformat.v4.new_markdown_cell(WIDGET_NOTE))
+        if "solution" in tags:
+            _add_tags(cell, "hide-input", "remove-output")
+    nb.cells = cells
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def chapter_title(nb, fallback: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("# "):
+            return cell.source.splitlines()[0][2:].strip()
+    return fallback
+
+
 def stage(src_notebooks: Path, dest: Path) -> list[Path]:
     import jupyter_server_mathjax
     import nbformat
@@ -27,23 +72,26 @@ def stage(src_notebooks: Path, dest: Path) -> list[Path]:
 
     if dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(ROOT / "book", dest)
-    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
-    chapters = [c["file"] for c in toc["chapters"]]
-    staged = []
-    for name in chapters:
-        nb_path = src_notebooks / f"{name}.ipynb"
-        if not nb_path.exists():
-            sys.exit(f"build_book: {nb_path} is listed in book/_toc.yml but does not exist")
-        nb = nbformat.read(nb_path, as_version=4)
-        for cell in nb.cells:
-            tags = cell.metadata.get("tags", [])
-            if "nbval-ignore-output" in tags and "remove-output" not in tags:
-                cell.metadata["tags"] = [*tags, "remove-output"]
-        nb.metadata.pop("widgets", None)
+    shutil.copytree(ROOT / "book", dest, ignore=shutil.ignore_patterns("__pycache__"))
+    sources = sorted(src_notebooks.glob(CHAPTER_GLOB))
+    if not sources:
+        sys.exit(f"build_book: no chapter notebooks ({CHAPTER_GLOB}) in {src_notebooks}")
+    staged, titles = [], []
+    for nb_path in sources:
+        nb = prepare(nbformat.read(nb_path, as_version=4))
+        titles.append((nb_path.stem, chapter_title(nb, nb_path.stem)))
         out = dest / nb_path.name
         nbformat.write(nb, out)
         staged.append(out)
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
+    toc["chapters"] = [{"file": stem} for stem, _ in titles]
+    (dest / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
+    intro = dest / "intro.md"
+    text = intro.read_text()
+    if CHAPTER_LIST_MARKER not in text:
+        sys.exit(f"build_book: book/intro.md lacks the line {CHAPTER_LIST_MARKER!r}")
+    listing = "\n".join(f"- [{title}]({stem}.ipynb)" for stem, title in titles)
+    intro.write_text(text.replace(CHAPTER_LIST_MARKER, listing))
     mathjax = Path(jupyter_server_mathjax.__file__).parent / "static"
     # html_extra_path, not _static: Jupyter Book adds a script tag for every .js in _static
     shutil.copytree(mathjax, dest / "_extra" / "mathjax")
