@@ -264,7 +264,7 @@ print(f"argmin over the angle grid, both panels, t = {t_land}: {sorted(set(argmi
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Each colour is a noise level; the curves differ in height and depth but all bottom out at 30
 # degrees, the top eigenvector, in both panels. Ask: "what would change if the data had a
-# non-zero mean?" (the second moment is no longer the covariance: see the errata). *(5 min)*
+# non-zero mean?" (the second moment is no longer the covariance: see the errata). *(4 min)*
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # The same in $D=10$ from samples: `pca(X, P)` (top-$P$ eigenvectors of $X^\top X/n$) finds the
@@ -335,12 +335,13 @@ print(f"loss: start {hist['loss'][0]:.3f}, end {hist['loss'][-1]:.4f}, PCA minim
 # (V is defined up to a rotation of its columns; the angles depend only on the subspace).
 # *(5 min)*
 
-# %% [markdown] slideshow={"slide_type": "skip"}
-# Learning curves for three noise levels ($D=20$, $P=3$, $n=2000$, same start). The larger $t$,
-# the noisier each gradient, and the larger the angle left after a fixed number of steps: all
-# runs head for the same subspace, but noisier inputs buy less information per step.
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Noisier inputs, slower learning
+#
+# Three noise levels ($D=20$, $P=3$, $n=2000$, same start): all runs head for the PCA subspace,
+# but the larger $t$, the noisier each gradient and the larger the angle left after 150 steps.
 
-# %% slideshow={"slide_type": "skip"}
+# %%
 fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.3))
 for t, col in zip((0.25, 1.0, 3.0), component_colors(3), strict=True):
     d = compute_pca_learning(t, 3)
@@ -359,6 +360,11 @@ for ax in axes:
     ax.legend(fontsize="x-small")
 fig.tight_layout()
 plt.show()
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Both panels fall fast and then level off: the decaying step averages the gradient noise, and
+# the level it reaches grows with t. Ask: "with unlimited data and steps, would t matter?" (no:
+# the minimizer is the same for every t; only the speed changes). *(3 min)*
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. The minimum is the MMSE, when the covariance is a projection
@@ -448,14 +454,13 @@ print(f"lambda = (4, 1, 0.25): largest gap over t in [0.05, 10] {gaps.max():.3f}
 # Left: the family (dashed) loses to the MMSE at almost every t; the curves touch only where the
 # common factor c happens to suit the spectrum. Right: unit eigenvalues, the curves coincide.
 # Ask: "what is the smallest change to the family that would close the gap?" (leave it open:
-# Exercise 4). *(5 min)*
+# Exercise 4). *(4 min)*
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Interactive: learning curves against $t$ and $P$
 #
-# $n=2000$ clean samples of $\mathcal N(0,UU^\top)$ in $D=20$; $V$ starts at random and takes 150
-# Stiefel steps (batch 128). Left: the loss of the current $V$ on these samples, against the PCA
-# minimum and the MMSE. Middle: each principal angle to PCA. Move $t$ and $P$.
+# 2000 clean samples of $\mathcal N(0,UU^\top)$ in $D=20$; $V$ from a random start, 150 Stiefel
+# steps. Loss on these samples, and each principal angle to PCA. Move $t$ and $P$.
 
 # %% slideshow={"slide_type": "skip"} tags=["nbval-ignore-output"]
 widget = build_pca_learning()
@@ -478,8 +483,8 @@ for d in datas:
     assert d["loss"][-1] >= d["loss_min"] - 1e-10 and d["max_final_deg"] < 15
     c = shrinkage(d["t"])
     assert abs(d["loss_min"] - d["mmse"]) < 4 * (1 - c) ** 2 * np.sqrt(2 * d["P"] / N_WIDGET)
-print(" | ".join(f"t={d['t']:g}, P={d['P']}: largest angle {d['max_final_deg']:.1f} deg, "
-                 f"loss - MMSE {d['loss'][-1] - d['mmse']:+.3f}" for d in datas))
+print("largest angle after 150 steps: " + ", ".join(
+    f"{d['max_final_deg']:.1f} deg (t={d['t']:g}, P={d['P']})" for d in datas))
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # The full numbers behind the panels:

@@ -197,8 +197,9 @@ print(f"t=5: one step is {rows[-2, 1]:.2f} of its norm off the support and keeps
 #
 # $$\mathbb E[x_s\mid x_t]=\tfrac st\,x_t+\big(1-\tfrac st\big)\,\bar x^*(t,x_t).$$
 #
-# On $t_\ell=T\ell/L$ ($s/t=(\ell-1)/\ell$), from $\hat x_{t_L}\sim\mathcal N(0,T^2I)$ (eq. 17):
-# $\;\hat x_{t_{\ell-1}}=\big(1-\tfrac1\ell\big)\hat x_{t_\ell}+\tfrac1\ell\,\bar x^*(t_\ell,\hat x_{t_\ell})$.
+# On $t_\ell=T\ell/L$, $s/t=(\ell-1)/\ell$; from $\hat x_{t_L}\sim\mathcal N(0,T^2I)$, eq. 17:
+#
+# $$\hat x_{t_{\ell-1}}=\big(1-\tfrac1\ell\big)\hat x_{t_\ell}+\tfrac1\ell\,\bar x^*(t_\ell,\hat x_{t_\ell}).$$
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # The sampler replaces $x_t$ by the current iterate and walks down the grid, $\ell=L,\dots,1$.
