@@ -60,7 +60,10 @@ REMOTE_SCRIPTS = re.compile(
 MATHJAX_FONTS = (
     '<script type="text/x-mathjax-config">MathJax.Hub.Config({"HTML-CSS": '
     '{availableFonts: ["STIX-Web"], preferredFont: "STIX-Web", webFont: "STIX-Web", '
-    "imageFont: null}});\n"
+    # MathJax's blank test font points at about:blank, which Chromium refuses to fetch from a
+    # file:// page (a console error); a missing local font behaves the same
+    "imageFont: null, styles: {\"@font-face\": {\"font-family\": \"MathJax_Blank\", "
+    "src: \"local('MathJax_Blank_none')\"}}}});\n"
     # a flag for scripts/check_slides.py: the first typesetting pass is over
     'MathJax.Hub.Register.StartupHook("End", function () { window.courseMathReady = true; });'
     "</script>\n"
@@ -92,6 +95,8 @@ SLIDE_CSS = f"""<style>
   max-width: 100%; max-height: {SLIDE_HEIGHT - 200}px; object-fit: contain;
 }}
 .reveal .jp-OutputArea-output.jp-RenderedImage {{ display: block; }}
+/* no inner scroll bars: a slide's text either fits the slide or is reported by check_slides */
+.reveal .jp-RenderedHTMLCommon {{ overflow: visible; }}
 .reveal div.highlight > pre {{ width: auto; box-sizing: border-box; white-space: pre-wrap;
   font-size: var(--jp-code-font-size); }}
 </style>
