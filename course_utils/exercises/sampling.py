@@ -28,7 +28,8 @@ def _call(fn, args, name):
 
 
 def check_step_factor(fn) -> Verdict:
-    """Exercise 1: ``fn(lam, T, L, l)`` must return the VE step factor c_{l,L} (chapter 5, section 6)."""
+    """Exercise 1: ``fn(lam, T, L, l)`` must return the VE step factor c_{l,L} (chapter 5,
+    section 6)."""
     if fn is None:
         return Verdict(False, "write a function c(lam, T, L, l) and pass it in.")
     if not callable(fn):
