@@ -35,6 +35,7 @@ import numpy as np
 from ._validation import as_float_array, as_points, check_scalar
 from .denoisers import responsibilities
 from .mixtures import GaussianMixture, _softmax, check_mixture
+from .sampling import check_grid
 from .schedules import VE, check_schedule
 
 __all__ = [
@@ -568,7 +569,7 @@ def sampler_affine_map(affine, schedule, L=None, grid=None):
             raise ValueError("L must be given when grid is not")
         ts = schedule.grid(L)
     else:
-        ts = as_float_array(grid, "grid", ndim=1)
+        ts = check_grid(grid, schedule)
     alphas, sigmas = schedule.alpha(ts), schedule.sigma(ts)
     F, c = None, None
     for l in range(ts.size - 1, 0, -1):

@@ -38,7 +38,7 @@ SEED = 0
 CLASS = 0  # the class guidance asks for
 T_LABEL = 0.02  # samples are labelled by the responsibilities at this small t
 DIVERGED = 100.0  # a run whose largest |coordinate| exceeds this has blown up
-EXTENT = 3.0
+EXTENT = 3.5
 
 
 def _rotation(a):
