@@ -312,3 +312,11 @@ def test_excess_training_loss_of_the_true_denoiser():
         excess = D * (denoising_mse(law.denoiser(VP()), rep, t, VP(), g)
                       - denoising_mse(mem, rep, t, VP(), g))
         assert excess == pytest.approx(D * t * t, rel=0.05)  # 1/(1 + SNR) = t^2 in VP
+    # a memorizer of M < N of the points: excess D (1 - M/N) by the formula, which is low at
+    # D = 30; test only its ordering in M and that the formula underestimates
+    g = rng.standard_normal(rep.shape)
+    full = denoising_mse(mem, rep, 0.3, VP(), g)
+    pmem = [D * (denoising_mse(lambda x, t, m=M: posterior_weights(train[:m], x, t, VP())
+                               @ train[:m], rep, 0.3, VP(), g) - full) for M in (25, 50, 75)]
+    assert pmem[0] > pmem[1] > pmem[2] > 0
+    assert all(p > D * (1 - M / 100) for p, M in zip(pmem, (25, 50, 75), strict=True))
