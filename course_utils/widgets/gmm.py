@@ -283,7 +283,7 @@ def plot_gmm_small_multiples(settings=((0.2, 3), (0.75, 3), (2.0, 3))):
         ax.set_yticks([0, 90, 180])
         ax.set_xlabel("component $k$")
         ax.grid(False)
-        ax.set_title(f"mean top weight {d['mean_top_weight']:.2f}", fontsize="small")
+        ax.set_title(f"top weight {d['mean_top_weight']:.2f}", fontsize="small")
         if j == 0:
             ax.set_ylabel("angle of $x_t$ (deg)")
     ax = axes[0, n]
@@ -292,12 +292,13 @@ def plot_gmm_small_multiples(settings=((0.2, 3), (0.75, 3), (2.0, 3))):
     for j, d in enumerate(datas):
         ax.bar(pos + (j - (n - 1) / 2) * width, d["factors"], width=width,
                color=CYCLE[j % len(CYCLE)], label=f"t = {d['t']:g}")
-    ax.set_xticks(pos, [_fraction(v) for v in SPECTRUM])
+    ax.set_xticks(pos, [_fraction(v) for v in SPECTRUM], fontsize="x-small", rotation=45)
     ax.set_ylim(0, 1.05)
     ax.set_xlabel(r"eigenvalue $\lambda_i$")
     ax.set_ylabel(r"$\lambda_i/(\lambda_i+t^2)$")
-    ax.set_title("one Gaussian: factors")
-    ax.legend(fontsize="x-small", loc="upper right")
-    fig.colorbar(im, ax=axes[1, n], label="weight $w_k(x_t)$", fraction=0.5, location="left")
-    axes[1, n].axis("off")
+    ax.set_title("factors")
+    handles, labels = ax.get_legend_handles_labels()
+    fig.colorbar(im, ax=axes[1, :n].tolist(), label="weight $w_k(x_t)$", fraction=0.04, pad=0.02)
+    axes[1, n].axis("off")  # the free slot under the factor bars holds their legend
+    axes[1, n].legend(handles, labels, loc="center", fontsize="small", title="factor bars")
     return fig, lines
