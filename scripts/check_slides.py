@@ -43,6 +43,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync", "--disable-quic",
 ]
 LOAD_TIMEOUT_MS = 60_000
+SETTLE_MS = 700  # before measuring a slide with a problem again
 
 # Runs in the page for the current slide: everything the rules need, measured after layout.
 MEASURE_JS = """
@@ -239,6 +240,11 @@ def measure_deck(browser, deck: Path, tolerance_px: float = 1.0,
         for number, (h, v) in enumerate(page.evaluate(SLIDE_INDICES_JS), start=1):
             page.evaluate("([h, v]) => Reveal.slide(h, v)", [h, v])
             m = page.evaluate(MEASURE_JS, [tolerance_px, MAX_UPSCALE, PROJECTOR_WIDTH])
+            for _ in range(2):  # MathJax may still be re-laying out: a real problem persists
+                if not m["problems"]:
+                    break
+                page.wait_for_timeout(SETTLE_MS)
+                m = page.evaluate(MEASURE_JS, [tolerance_px, MAX_UPSCALE, PROJECTOR_WIDTH])
             if screenshots is not None:
                 screenshots.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=screenshots / f"{deck.name.split('.')[0]}-{number:02d}.png")

@@ -145,12 +145,12 @@ def book(tmp_path_factory):
 def test_slide_deck(slides, nb_path):
     nb = nbformat.read(nb_path, as_version=4)
     deck = (slides / f"{nb_path.stem}.slides.html").read_text(encoding="utf-8")
+    shown = build_slides.prepare(nb)  # what the deck shows: no solutions, optional, skipped
     starts = sum(c.metadata.get("slideshow", {}).get("slide_type") in ("slide", "subslide")
-                 for c in nb.cells)
+                 for c in shown.cells)
     assert starts >= 5, f"{nb_path.name}: only {starts} cells start a slide (slideshow metadata)"
     assert deck.count("<section") >= starts
-    # every figure of a shown cell is in the deck (skipped cells are left out of slides)
-    shown = build_slides.prepare(nb)
+    # every figure of a shown cell is in the deck
     shown.cells = [c for c in shown.cells
                    if c.metadata.get("slideshow", {}).get("slide_type") != "notes"]
     assert deck.count("data:image/png;base64") >= image_outputs(shown, skip_tags=())

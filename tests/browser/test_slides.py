@@ -175,3 +175,23 @@ def test_every_chapter_deck_fits_the_lecture_rules(browser, decks):
                      for c in nbformat.read(nb_path, as_version=4).cells)
         assert len(report.slides) >= 5, f"{report.name}: only {len(report.slides)} slides"
         assert len(report.slides) <= starts + 1, report.name
+
+
+def test_speaker_view_opens_offline_with_the_notes(browser, tmp_path):
+    """`s` opens reveal.js's speaker view (notes plugin, loaded from disk) with the notes."""
+    deck = _write_deck(tmp_path, tiny_notebook(), "00_notes")
+    context = browser.new_context(viewport=check_slides.WINDOW)
+    try:
+        page = context.new_page()
+        page.goto(deck.as_uri())
+        page.wait_for_function("() => window.courseMathReady", timeout=60_000)
+        assert page.evaluate("() => Reveal.hasPlugin('notes')")
+        with context.expect_page(timeout=10_000) as popup:
+            page.keyboard.press("s")
+        view = popup.value
+        view.wait_for_function(
+            "() => document.body && document.body.innerText.includes('ask the room')",
+            timeout=10_000)
+        assert "Upcoming" in view.evaluate("() => document.body.innerText")
+    finally:
+        context.close()
