@@ -61,6 +61,7 @@
 # %% slideshow={"slide_type": "skip"}
 import matplotlib.pyplot as plt
 import numpy as np
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 import course_utils as cu
 from course_utils import digits as dg
@@ -72,6 +73,8 @@ from course_utils.sampler_analysis import nearest_subspace
 from course_utils.widgets import inference as winf
 
 use_style()
+# The matrices here are small (D <= 64): one BLAS thread is faster than several competing ones.
+blas_limits = threadpool_limits(1)
 VP = cu.VP()
 E = np.eye
 
