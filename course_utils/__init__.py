@@ -34,6 +34,9 @@ from .diffusion import (
     two_point_denoiser,
 )
 
+# the 8x8 digits of scikit-learn, fitted per class (chapters 7-8; scikit-learn loaded on use)
+from .digits import digit_classifier, fit_class_mixture, fit_gaussian, load_digits_split
+
 # entropy, cross-entropy and KL (chapter 1; ve_start_kl: chapter 6)
 from .entropy import (
     coding_rate,
@@ -51,6 +54,21 @@ from .entropy import (
     ve_start_kl,
 )
 
+# inference with a learned model: conditioning, DPS, guidance (chapter 8)
+from .inference import (
+    MixtureConditioner,
+    cfg_denoiser,
+    class_conditional_denoiser,
+    condition_mixture,
+    conditional_denoiser,
+    dps_denoiser,
+    guided_denoiser,
+    kalman_conditional_denoiser,
+    measurement_log_likelihood,
+    posterior_covariance,
+    sampler_affine_map,
+)
+
 # the single-Gaussian denoiser and low-rank linear algebra (chapter 3)
 from .linear import (
     eigen_contraction_factors,
@@ -60,6 +78,15 @@ from .linear import (
     low_rank_inverse,
     low_rank_logdet,
     power_iteration,
+)
+
+# memorization and its measurement (chapter 7)
+from .memorization import (
+    disjoint_halves_discrepancy,
+    false_positive_floor,
+    memorization_ratio,
+    nearest_neighbours,
+    posterior_weights,
 )
 
 # Gaussian mixtures (core)
@@ -102,6 +129,9 @@ from .sampling import ddim_step, initial_noise, sample
 
 # noise schedules alpha_t, sigma_t (core)
 from .schedules import VE, VP, Schedule
+
+# mixtures of subspaces fitted from data: K-subspaces (chapter 7)
+from .subspaces import fit_subspaces, projection_distance, subspace_error
 
 # one denoiser for all t: training (chapter 6)
 from .training import match_subspaces, train_lowrank_denoiser
@@ -189,4 +219,31 @@ __all__ = [
     # training
     "match_subspaces",
     "train_lowrank_denoiser",
+    # memorization (chapter 7)
+    "disjoint_halves_discrepancy",
+    "false_positive_floor",
+    "memorization_ratio",
+    "nearest_neighbours",
+    "posterior_weights",
+    # subspaces (chapter 7)
+    "fit_subspaces",
+    "projection_distance",
+    "subspace_error",
+    # digits (chapters 7-8)
+    "digit_classifier",
+    "fit_class_mixture",
+    "fit_gaussian",
+    "load_digits_split",
+    # inference (chapter 8)
+    "MixtureConditioner",
+    "cfg_denoiser",
+    "class_conditional_denoiser",
+    "condition_mixture",
+    "conditional_denoiser",
+    "dps_denoiser",
+    "guided_denoiser",
+    "kalman_conditional_denoiser",
+    "measurement_log_likelihood",
+    "posterior_covariance",
+    "sampler_affine_map",
 ]

@@ -29,7 +29,6 @@ from ._validation import (
     check_scalar,
     check_spectrum,
 )
-from .diffusion import mc_posterior_mean
 from .mixtures import GaussianMixture
 from .schedules import VE, check_schedule
 
@@ -313,6 +312,9 @@ def lines_and_plane_mixture(seed: int = 4):
 
 
 # -- memorization -----------------------------------------------------------------------------
+_MEMORIZER_BLOCK = 2**20  # entries of one block of weights (points x training points)
+
+
 def memorizing_denoiser(train, schedule=None):
     """Bayes-optimal denoiser of the empirical distribution of ``train`` (N, D) (fact 20).
 
@@ -320,7 +322,8 @@ def memorizing_denoiser(train, schedule=None):
     E[x | x_t] = sum_i softmax_i(-||x_t - alpha_t x_i||^2 / (2 sigma_t^2)) x_i, a convex
     combination of training points: the same weighted mean as chapter 2's importance-sampling
     estimate ``course_utils.diffusion.mc_posterior_mean`` with the training set as the prior
-    sample (used here for sigma_t > 0). At t = 0 it returns the nearest training point; as
+    sample, computed here by ``course_utils.memorization.posterior_weights`` (chapter 7) in
+    blocks of points. At t = 0 it returns the nearest training point; as
     t -> 0 the softmax becomes one-hot on it, so a sampler driven by this denoiser reproduces
     the training set. Returns a callable ``(x_t, t) -> xbar`` (scalar t).
     """
@@ -335,7 +338,12 @@ def memorizing_denoiser(train, schedule=None):
         if tr.shape[0] == 1:  # one point mass: the posterior is that point, whatever x_t
             out = np.repeat(tr, pts.shape[0], axis=0)
         elif schedule.sigma(tt) > 0:
-            out = mc_posterior_mean(tr, pts, tt, schedule)[0]
+            from .memorization import posterior_weights
+
+            out = np.empty_like(pts)
+            step = max(1, _MEMORIZER_BLOCK // tr.shape[0])  # rows of the (points, N) weights
+            for i in range(0, pts.shape[0], step):  # blocks of points: memory O(block * N)
+                out[i : i + step] = posterior_weights(tr, pts[i : i + step], tt, schedule) @ tr
         else:  # t = 0: x_t = alpha_0 x exactly, so x is the nearest scaled training point
             a = float(schedule.alpha(tt))
             d2 = ((pts[:, None, :] - a * tr[None]) ** 2).sum(axis=2)

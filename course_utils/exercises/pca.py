@@ -11,7 +11,8 @@ import numpy as np
 from ..pca import linear_mmse, principal_angles, restricted_min_loss, shrinkage
 from ._core import Verdict, close_enough
 
-# Exercise 1: the conditional loss E_g ||x - c V V^T (x + t g)||^2 for one fixed x (chapter 4, section 2).
+# Exercise 1: the conditional loss E_g ||x - c V V^T (x + t g)||^2 for one fixed x
+# (chapter 4, section 2).
 EX1_X = np.array([2.0, -1.0, 1.0])
 EX1_V = np.array([[1.0, 0.0], [0.0, 1.0 / np.sqrt(2.0)], [0.0, 1.0 / np.sqrt(2.0)]])
 EX1_T = 1.0
