@@ -96,7 +96,7 @@ SLIDE_CSS = f"""<style>
 }}
 .reveal .jp-OutputArea-output.jp-RenderedImage {{ display: block; }}
 /* no inner scroll bars: a slide's text either fits the slide or is reported by check_slides */
-.reveal .jp-RenderedHTMLCommon {{ overflow: visible; }}
+.reveal .jp-RenderedHTMLCommon, .reveal .jp-InputArea {{ overflow: visible; }}
 .reveal div.highlight > pre {{ width: auto; box-sizing: border-box; white-space: pre-wrap;
   font-size: var(--jp-code-font-size); }}
 </style>

@@ -86,8 +86,10 @@ async ([tol, maxUp, projectorWidth]) => {
   for (const el of [s, ...els]) {
     if (el.matches('.MathJax, .MathJax *, .MathJax_Display, .MJX_Assistive_MathML')) continue;
     const st = getComputedStyle(el);
-    const clipsY = ['auto', 'scroll', 'hidden'].includes(st.overflowY);
-    const clipsX = ['auto', 'scroll', 'hidden'].includes(st.overflowX);
+    // scroll bars only: MathJax's invisible assistive-MathML spans can make an
+    // overflow:hidden block report a scroll height although nothing visible is cut
+    const clipsY = ['auto', 'scroll'].includes(st.overflowY);
+    const clipsX = ['auto', 'scroll'].includes(st.overflowX);
     if (clipsY && el.scrollHeight > el.clientHeight + tol) {
       const d = el.scrollHeight - el.clientHeight;
       problems.push(`<${tag(el)}> scrolls or cuts ${d} px vertically`);
