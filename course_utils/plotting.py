@@ -60,6 +60,9 @@ _BASE = {
     "lines.linewidth": 1.6,
     "lines.markersize": 5,
     "axes.grid": True,
+    # grid and ticks under the data (zorder 0.5): also what lets a widget cache its axes as a
+    # background and paint only the data on top, pixel for pixel like a full draw
+    "axes.axisbelow": True,
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,

@@ -460,15 +460,16 @@ print(f"lambda = (4, 1, 0.25): largest gap over t in [0.05, 10] {gaps.max():.3f}
 # ## 7. Interactive: learning curves against $t$ and $P$
 #
 # 2000 clean samples of $\mathcal N(0,UU^\top)$ in $D=20$; $V$ from a random start, 150 Stiefel
-# steps. Loss on these samples, and each principal angle to PCA. Move $t$ and $P$.
+# steps. Loss on these samples divided by $P$ (so every $P$ shares one scale), and each
+# principal angle to PCA. Move $t$ and $P$.
 
 # %% slideshow={"slide_type": "skip"} tags=["nbval-ignore-output"]
 widget = build_pca_learning()
 widget
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# **Static version** (no kernel needed): three slider settings (top: loss; bottom: principal
-# angles). The loss is averaged exactly over the noise but over the 2000 **training samples**, so
+# **Static version** (no kernel needed): three slider settings (top: loss divided by $P$;
+# bottom: principal angles). The loss is averaged exactly over the noise but over the 2000 **training samples**, so
 # its minimum (dashed, "PCA minimum") is the sample value $(1-c)^2\,\overline{\|x\|^2}+c^2t^2P$,
 # not the population MMSE (dotted). They differ by sampling error in $\overline{\|x\|^2}$, which the
 # factor $(1-c)^2$ weights most at large $t$: at $t=3$ the learned loss ends below the MMSE line

@@ -74,7 +74,8 @@ def test_builder_and_redraw_change_summary():
 def test_precompute_fills_the_grid_cache_and_layout_engine_is_dropped():
     W._run.cache_clear()
     fig = W.build_pca_learning(precompute=False)
-    assert W._run.cache_info().currsize == 1  # only the initial (t, P)
+    # only the initial t, every P of the slider (the loss axis is shared across P at each t)
+    assert W._run.cache_info().currsize == len(W.P_VALUES)
     assert fig.fig.get_layout_engine() is None  # no extra draw per PNG
     W.build_pca_learning()
     assert W._run.cache_info().currsize == len(GRID)
@@ -86,3 +87,16 @@ def test_small_multiples():
     f = Figure()
     datas = W.draw_small_multiples(f)
     assert len(datas) == len(W.STATIC_VALUES) and len(f.axes) == 2 * len(W.STATIC_VALUES)
+
+
+def test_axis_limits_depend_on_t_only_and_hold_every_curve():
+    """Moving P keeps the axes (so a move repaints only the data); every curve stays inside."""
+    for t in W.T_VALUES:
+        datas = [W.compute_pca_learning(t, P) for P in W.P_VALUES]
+        assert len({d["loss_per_dim_lim"] for d in datas}) == 1
+        assert len({d["final_deg_lim"] for d in datas}) == 1
+        for d in datas:
+            lo, hi = d["loss_per_dim_lim"]
+            per_dim = np.concatenate([d["loss"], [d["loss_min"], d["mmse"]]]) / d["P"]
+            assert lo < per_dim.min() and per_dim.max() < hi
+            assert d["max_final_deg"] < d["final_deg_lim"]

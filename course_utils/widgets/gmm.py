@@ -196,8 +196,10 @@ def update_view(state, data):
         tx.set_text(f"{f:.2f}")
     state["img"].set_data(data["probe_weights"])
     state["img"].set_extent((0.5, K + 0.5, 180.0, 0.0))
-    state["ax_a"].set_xlim(0.5, K + 0.5)
-    state["ax_a"].set_xticks(np.arange(1, K + 1))
+    # the key axis always spans the slider's largest K, so moving K keeps the axes (a move then
+    # repaints only the data); columns past K stay empty
+    state["ax_a"].set_xlim(0.5, max(K_VALUES) + 0.5)
+    state["ax_a"].set_xticks(np.arange(1, max(K_VALUES) + 1))
     state["peaks"].set_offsets(np.column_stack([np.arange(1, K + 1),
                                                 np.degrees(data["angles"])]))
     tf, tb, ta = state["titles"]

@@ -88,6 +88,7 @@ def compute_pca_learning(t=1.0, P=3):
     if not np.isfinite(t) or t < 0:
         raise ValueError(f"t must be a finite number >= 0, got {t}")
     step, loss, ang, loss_min, pvt = _run(t, P)
+    lo, hi, top = _panel_limits(t, P)
     angles = np.full((step.size, max(P_MAX, P)), np.nan)
     angles[:, :P] = ang
     final = np.zeros(max(P_MAX, P))
@@ -103,7 +104,25 @@ def compute_pca_learning(t=1.0, P=3):
         "loss_min": float(loss_min),
         "mmse": float(linear_mmse(np.ones(P), t)),
         "pca_vs_truth_deg": pvt,
+        "loss_per_dim_lim": (lo, hi),
+        "final_deg_lim": top,
     }
+
+
+def _panel_limits(t, P):
+    """Axis limits that depend on t only (over every P of the slider, and P itself): the loss
+    divided by P, whose scale does not grow with P (the MMSE per dimension is t^2/(1+t^2)),
+    and the final angles. Moving P then keeps the axes, so the widget redraws only the data."""
+    los, his, tops = [], [], []
+    for p in sorted({*P_VALUES, P}):
+        _, loss, ang, loss_min, _ = _run(t, p)
+        mmse = float(linear_mmse(np.ones(p), t))
+        los.append(min(loss.min(), loss_min, mmse) / p)
+        his.append(max(loss.max(), loss_min, mmse) / p)
+        tops.append(float(ang[-1].max()))
+    lo, hi = min(los), max(his)
+    pad = 0.05 * (hi - lo) + 1e-9
+    return lo - pad, hi + pad, max(1.0, 1.25 * max(tops))
 
 
 def summary_pca_learning(data) -> str:
@@ -122,14 +141,15 @@ def _draw(axes, data, legend=True, title=True):
     from ..plotting import PALETTE, component_colors
 
     ax_loss, ax_ang = axes[0], axes[1]
-    (loss_line,) = ax_loss.plot(data["step"], data["loss"], color=PALETTE["blue"],
+    P = data["P"]
+    (loss_line,) = ax_loss.plot(data["step"], data["loss"] / P, color=PALETTE["blue"],
                                 label="loss of learned V")
-    min_line = ax_loss.axhline(data["loss_min"], color=PALETTE["black"], ls="--", lw=1.2,
+    min_line = ax_loss.axhline(data["loss_min"] / P, color=PALETTE["black"], ls="--", lw=1.2,
                                label="PCA minimum (these samples)")
-    mmse_line = ax_loss.axhline(data["mmse"], color=PALETTE["vermillion"], ls=":", lw=1.6,
-                                label=r"MMSE $Pt^2/(1+t^2)$ (population)")
+    mmse_line = ax_loss.axhline(data["mmse"] / P, color=PALETTE["vermillion"], ls=":", lw=1.6,
+                                label=r"MMSE $t^2/(1+t^2)$ (population)")
     ax_loss.set_xlabel("gradient step")
-    ax_loss.set_ylabel(r"$\mathbb{E}\,\|x-cVV^\top x_t\|^2$")
+    ax_loss.set_ylabel(r"$\mathbb{E}\,\|x-cVV^\top x_t\|^2\,/\,P$")
     colors = component_colors(P_MAX)
     angle_lines = []
     for j in range(P_MAX):
@@ -154,15 +174,13 @@ def _draw(axes, data, legend=True, title=True):
 
 
 def _update_lines(arts, data):
-    arts["loss"].set_data(data["step"], data["loss"])
-    arts["min"].set_ydata([data["loss_min"]] * 2)
-    arts["mmse"].set_ydata([data["mmse"]] * 2)
+    P = data["P"]
+    arts["loss"].set_data(data["step"], data["loss"] / P)
+    arts["min"].set_ydata([data["loss_min"] / P] * 2)
+    arts["mmse"].set_ydata([data["mmse"] / P] * 2)
     for j, ln in enumerate(arts["angles"]):
         ln.set_data(data["step"], np.maximum(data["angles_deg"][:, j], ANGLE_FLOOR_DEG))
-    lo = min(data["loss"].min(), data["loss_min"], data["mmse"])
-    hi = max(data["loss"].max(), data["loss_min"], data["mmse"])
-    pad = 0.05 * (hi - lo) + 1e-9
-    arts["ax_loss"].set_ylim(lo - pad, hi + pad)
+    arts["ax_loss"].set_ylim(*data["loss_per_dim_lim"])
     arts["ax_loss"].set_xlim(0, data["step"][-1])
     arts["ax_ang"].set_xlim(0, data["step"][-1])
     if "title" in arts:
@@ -193,7 +211,7 @@ def update_pca_learning(state, data):
     _update_lines(state, data)
     for b, h in zip(state["bars"], data["final_deg"][:P_MAX], strict=True):
         b.set_height(h)
-    state["ax_bar"].set_ylim(0, max(1.0, 1.25 * data["max_final_deg"]))
+    state["ax_bar"].set_ylim(0, data["final_deg_lim"])
 
 
 
@@ -216,7 +234,7 @@ def draw_small_multiples(fig, values=STATIC_VALUES):
             axes[0, j].set_ylabel("")
             axes[1, j].set_ylabel("")
         datas.append(data)
-    axes[0, 0].set_ylabel("loss")
+    axes[0, 0].set_ylabel("loss / P")
     axes[1, 0].set_ylabel("angle to PCA (deg)")
     fig.legend(handles=handles, loc="upper center", ncol=3, fontsize="x-small", frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.93))
