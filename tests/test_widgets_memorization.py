@@ -84,7 +84,10 @@ def test_builder_and_redraw_change_summary():
     assert fig.state["mem_train"].get_offsets().shape == (400, 2)
     assert fig.fig.get_layout_engine() is None
     box = fig.widget()
-    assert box is not None
+    # the live view: the sliders, the figure as PNG, the summary line of the shown data
+    assert box.children[-2] is fig._image
+    assert box.children[-1].value == fig.summary(fig.data)
+    assert fig._image.value[:8] == b"\x89PNG\r\n\x1a\n"
     fig.redraw(N=12, t=W.T_VALUES[3])
     assert fig._text.value.startswith("N = 12")
 

@@ -66,7 +66,10 @@ def test_builder_and_redraw_change_summary():
     heights = [b.get_height() for b in fig.state["bars"]]
     assert heights[4] > 0 and heights[5] == 0
     box = fig.widget()
-    assert box is not None
+    # the live view: the sliders, the figure as PNG, the summary line of the shown data
+    assert box.children[-2] is fig._image
+    assert box.children[-1].value == fig.summary(fig.data)
+    assert fig._image.value[:8] == b"\x89PNG\r\n\x1a\n"
     fig.redraw(t=1.0, P=1)
     assert fig._text.value.startswith("t = 1, P = 1")
 

@@ -75,7 +75,10 @@ def test_builder_and_redraw():
     np.testing.assert_allclose(st["arrows"].U, tw.tweedie_field(7.0)["arrows"][:, 0])
     assert "t = 7" in st["title"].get_text()
     box = w.widget()
-    assert box is not None
+    # the live view: the sliders, the figure as PNG, the summary line of the shown data
+    assert box.children[-2] is w._image
+    assert box.children[-1].value == w.summary(w.data)
+    assert w._image.value[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_static_fallback():
