@@ -143,8 +143,9 @@ def pytest_terminal_summary(terminalreporter):
         everything += lat
         text = (f"median {statistics.median(lat):6.0f}  max {max(lat):6.0f}  ({len(lat)} moves)"
                 if lat else "no slider moves measured")
+        lost = f"; {m['lost_keys']} lost key press(es) repeated" if m.get("lost_keys") else ""
         tr.write_line(f"  {name:<22} {text}   upscale max {m.get('upscale_max', float('nan')):.2f}"
-                      f" over {m.get('images', 0)} image(s)")
+                      f" over {m.get('images', 0)} image(s){lost}")
     if everything:
         tr.write_line(f"  {'all notebooks':<22} median {statistics.median(everything):6.0f}  "
                       f"max {max(everything):6.0f}  ({len(everything)} moves; target: median "

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.browser
 OPEN_TIMEOUT_MS = 180_000
 RUN_TIMEOUT_MS = 420_000
 MOVE_TIMEOUT_MS = 30_000
+LOST_KEY_MS = 10_000  # no change by then and the slider has not moved: the key press was lost
 MAX_UPSCALE = 1.25
 MOVES_PER_SLIDER = 3  # each one checked, and timed for the latency summary
 
@@ -95,8 +96,8 @@ def _run_all(page):
     page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
 
 
-def _changed(page, widget, before_src, before_text):
-    """True when the widget's image and summary both changed (waits up to MOVE_TIMEOUT_MS)."""
+def _changed(page, widget, before_src, before_text, timeout=MOVE_TIMEOUT_MS):
+    """True when the widget's image and summary both changed (waits up to ``timeout`` ms)."""
     try:
         page.wait_for_function(
             """([el, src, txt]) => {
@@ -105,7 +106,7 @@ def _changed(page, widget, before_src, before_text):
                 return img.getAttribute('src') !== src && sum.innerText !== txt;
             }""",
             arg=[widget.element_handle(), before_src, before_text],
-            timeout=MOVE_TIMEOUT_MS,
+            timeout=timeout,
         )
         return True
     except Exception:
@@ -169,12 +170,22 @@ def test_notebook_runs_and_sliders_move(lab, browser, nb):
                     handle.focus()
                     page.evaluate(ARM_LATENCY_JS, [widget.element_handle()])
                     handle.press(key)
-                    if not _changed(page, widget, before_src, before_text):
+                    changed = _changed(page, widget, before_src, before_text, LOST_KEY_MS)
+                    retried = False
+                    if not changed and handle.get_attribute("aria-valuenow") == now:
+                        # the slider itself did not move: headless Chromium lost the key press
+                        # (seen about once in 150 presses on a busy machine); press once more.
+                        # A slider that moved but whose figure did not change still fails below.
+                        retried = True
+                        measured["lost_keys"] = measured.get("lost_keys", 0) + 1
+                        handle.focus()
+                        handle.press(key)
+                    if not changed and not _changed(page, widget, before_src, before_text):
                         pytest.fail(f"{nb.name}: widget {w}, slider {s}: pressing {key} did not "
                                     f"change the figure and the summary within "
                                     f"{MOVE_TIMEOUT_MS} ms")
                     lat = page.evaluate("() => window.__courseLatency")
-                    if lat and lat["t0"] is not None and lat["t1"] is not None:
+                    if not retried and lat and lat["t0"] is not None and lat["t1"] is not None:
                         measured["latency_ms"].append(lat["t1"] - lat["t0"])
             # toggle buttons (e.g. the VE/VP schedule): click one that is not selected
             toggles = widget.locator(".widget-toggle-buttons")
