@@ -155,9 +155,17 @@ T_grid = np.logspace(-1, 4, 2001)
 
 
 def smallest_T(spectrum, budget=0.01):
-    """Smallest T on T_grid with KL <= budget (the KL falls monotonically in T)."""
-    kl = np.array([ve_start_kl(spectrum, T) for T in T_grid])
-    return T_grid[np.argmax(kl <= budget)]
+    """Smallest T on T_grid with KL <= budget. The KL falls monotonically in T, so bisect
+    over the grid (about 11 evaluations instead of 2001)."""
+    lo, hi = 0, len(T_grid) - 1  # invariant: KL(T_grid[hi]) <= budget
+    assert ve_start_kl(spectrum, T_grid[hi]) <= budget
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ve_start_kl(spectrum, T_grid[mid]) <= budget:
+            hi = mid
+        else:
+            lo = mid + 1
+    return T_grid[hi]
 
 
 T_needed = np.array([smallest_T(np.arange(1.0, d + 1)) for d in Ds])
