@@ -73,7 +73,9 @@ lab: $(STAMP) $(LAB_SETTINGS)  ## open JupyterLab on notebooks/ at 127.0.0.1 (lo
 
 # ---------------------------------------------------------------- checks
 
-test: $(TEST_STAMP) check-timeout  ## every check; runs all steps, exits non-zero if any failed
+# make test checks the slide decks and the book too (unit and browser tests build them), so it
+# installs the book extra as well as the test extra.
+test: $(TEST_STAMP) $(BOOK_STAMP) check-timeout  ## every check; runs all steps, exits non-zero if any failed
 	@$(MAKE) -k lint pairing hygiene unit nbval browser || { \
 	  echo; echo "make test: FAILED (see the steps marked Error above)" >&2; exit 1; }
 	@echo; echo "make test: every check passed"
@@ -90,7 +92,7 @@ hygiene: $(STAMP) check-timeout  ## each .ipynb: executed in order, no errors, n
 	@echo; echo "==== notebook hygiene"
 	$(TIMEOUT) $(CHECK_TIMEOUT) $(BIN)/python scripts/check_notebooks.py hygiene
 
-unit: $(TEST_STAMP)  ## the unit tests (plain pytest)
+unit: $(TEST_STAMP) $(BOOK_STAMP)  ## the unit tests (plain pytest; they build the decks and the book)
 	@echo; echo "==== unit tests: pytest"
 	$(BIN)/pytest
 
@@ -105,7 +107,7 @@ nbval: $(TEST_STAMP) check-timeout  ## rerun every chapter notebook and compare 
 	    exit $$rc; }; \
 	fi
 
-browser: $(TEST_STAMP) check-timeout  ## JupyterLab in headless Chromium (tests/browser)
+browser: $(TEST_STAMP) $(BOOK_STAMP) check-timeout  ## JupyterLab, decks and book in headless Chromium (tests/browser)
 	@echo; echo "==== browser tests: pytest tests/browser"
 	@if [ ! -d tests/browser ]; then \
 	  echo "tests/browser does not exist yet: no browser tests to run"; \
