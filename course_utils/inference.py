@@ -437,6 +437,22 @@ def _check_label(label, K, n=None):
     return lab
 
 
+def _labelled_component_means(gmm, label, schedule, x_t, t):
+    """(points, single, labels, t, m) with m (n, K, D) the per-component posterior means
+    E[x | x_t, component k]; m is None at sigma_t = 0, where x_t is x itself."""
+    pts, one = as_points(x_t, "x_t", gmm.D)
+    lab = _check_label(label, gmm.K, pts.shape[0])
+    tt, a, st = _scalar_t(schedule, t)
+    if st <= 0:
+        return pts, one, lab, tt, None
+    return pts, one, lab, tt, _component_means(gmm, pts, a, _component_gains(gmm, a, st * st))
+
+
+def _of_label(mk, lab):
+    """The mean of each point's own component: mk[:, label] (one label) or mk[i, label_i]."""
+    return mk[:, int(lab)] if lab.ndim == 0 else mk[np.arange(mk.shape[0]), lab]
+
+
 def class_conditional_denoiser(gmm, label, schedule=None):
     """E[x | x_t, class = label] for a mixture whose class is its component (chapter 8,
     section 6): the denoiser of component ``label`` alone. ``label`` is an int or one int per
@@ -446,13 +462,10 @@ def class_conditional_denoiser(gmm, label, schedule=None):
     schedule = VE() if schedule is None else check_schedule(schedule)
 
     def cond(x_t, t):
-        pts, one = as_points(x_t, "x_t", gmm.D)
-        lab = _check_label(lab0, gmm.K, pts.shape[0])
-        _, a, st = _scalar_t(schedule, t)
-        if st <= 0:
+        pts, one, lab, _, mk = _labelled_component_means(gmm, lab0, schedule, x_t, t)
+        if mk is None:  # sigma_t = 0: x_t is x
             return pts[0].copy() if one else pts.copy()
-        mk = _component_means(gmm, pts, a, _component_gains(gmm, a, st * st))
-        out = mk[:, int(lab)] if lab.ndim == 0 else mk[np.arange(pts.shape[0]), lab]
+        out = _of_label(mk, lab)
         return out[0] if one else out
 
     return _wrap(cond, schedule, "class_conditional_denoiser")
@@ -484,16 +497,11 @@ def guided_denoiser(gmm, label, gamma, schedule=None):
     schedule = VE() if schedule is None else check_schedule(schedule)
 
     def guided(x_t, t):
-        pts, one = as_points(x_t, "x_t", gmm.D)
-        lab = _check_label(lab0, gmm.K, pts.shape[0])
-        tt, a, st = _scalar_t(schedule, t)
-        if st <= 0:
+        pts, one, lab, tt, mk = _labelled_component_means(gmm, lab0, schedule, x_t, t)
+        if mk is None:  # sigma_t = 0: x_t is x
             return pts[0].copy() if one else pts.copy()
-        mk = _component_means(gmm, pts, a, _component_gains(gmm, a, st * st))
-        r = responsibilities(gmm, pts, tt, schedule)
-        uncond = np.einsum("nk,nkd->nd", r, mk)
-        cond = mk[:, int(lab)] if lab.ndim == 0 else mk[np.arange(pts.shape[0]), lab]
-        out = (1.0 - g) * uncond + g * cond
+        uncond = np.einsum("nk,nkd->nd", responsibilities(gmm, pts, tt, schedule), mk)
+        out = (1.0 - g) * uncond + g * _of_label(mk, lab)
         return out[0] if one else out
 
     guided.gamma = g
