@@ -63,6 +63,15 @@ _LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 # -- validation ---------------------------------------------------------------------------------
+def _one_measurement(A, y, noise_std, D):
+    """Validated (A (m, D), y (m,), noise_std > 0) for a single measurement y = A x + noise."""
+    A = _check_operator(A, D)
+    yy, single = _check_measurements(y, A.shape[0])
+    if not single:
+        raise ValueError(f"y must be one measurement of shape ({A.shape[0]},)")
+    return A, yy[0], _check_noise_std(noise_std)
+
+
 def _check_operator(A, D):
     A = as_float_array(A, "A", ndim=2)
     if A.shape[0] < 1 or A.shape[1] != D:
@@ -153,14 +162,10 @@ def condition_gaussian(mean, cov, A, y, noise_std):
     sig = as_float_array(cov, "cov", ndim=2)
     if sig.shape != (D, D):
         raise ValueError(f"cov must have shape {(D, D)}, got {sig.shape}")
-    A = _check_operator(A, D)
-    yy, single = _check_measurements(y, A.shape[0])
-    if not single:
-        raise ValueError(f"y must be one measurement of shape ({A.shape[0]},)")
-    s = _check_noise_std(noise_std)
+    A, y0, s = _one_measurement(A, y, noise_std, D)
     S = A @ sig @ A.T + s * s * np.eye(A.shape[0])
     G = np.linalg.solve(S, A @ sig).T  # Sigma A^T S^{-1} (S, Sigma symmetric)
-    post_mean = mu + G @ (yy[0] - A @ mu)
+    post_mean = mu + G @ (y0 - A @ mu)
     post_cov = sig - G @ A @ sig
     return post_mean, 0.5 * (post_cov + post_cov.T)
 
@@ -338,18 +343,14 @@ def measurement_log_likelihood(gmm, A, y, noise_std, x_t, t, schedule=None):
     eq. 8.2; m_k, C_k: component k's posterior mean and covariance given x_t). Shape (n,) or
     a scalar. Needs t > 0."""
     gmm = check_mixture(gmm)
-    A = _check_operator(A, gmm.D)
-    yy, single_y = _check_measurements(y, A.shape[0])
-    if not single_y:
-        raise ValueError(f"y must be one measurement of shape ({A.shape[0]},)")
-    s = _check_noise_std(noise_std)
+    A, y0, s = _one_measurement(A, y, noise_std, gmm.D)
     schedule = VE() if schedule is None else check_schedule(schedule)
     pts, single = as_points(x_t, "x_t", gmm.D)
     _, a, st = _scalar_t(schedule, t)
     if st <= 0:
         raise ValueError("t must be > 0 for log p(y | x_t)")
     Bs = [A @ V for _, V, _ in gmm.components()]
-    logits, _ = _kalman_terms(gmm, Bs, A, yy[0], s * s, pts, a, st * st, schedule, t)
+    logits, _ = _kalman_terms(gmm, Bs, A, y0, s * s, pts, a, st * st, schedule, t)
     mx = logits.max(axis=1, keepdims=True)
     out = (mx + np.log(np.exp(logits - mx).sum(axis=1, keepdims=True)))[:, 0]
     return out[0] if single else out
@@ -376,11 +377,7 @@ def kalman_conditional_denoiser(gmm, A, y, noise_std, schedule=None):
     (y - A m_k), and re-weighted by r_k(x_t) N(y; A m_k, A C_k A^T + s^2 I). Equal to
     ``conditional_denoiser``; computed from the prior only."""
     gmm = check_mixture(gmm)
-    A = _check_operator(A, gmm.D)
-    yy, single = _check_measurements(y, A.shape[0])
-    if not single:
-        raise ValueError(f"y must be one measurement of shape ({A.shape[0]},)")
-    s = _check_noise_std(noise_std)
+    A, y0, s = _one_measurement(A, y, noise_std, gmm.D)
     schedule = VE() if schedule is None else check_schedule(schedule)
     Bs = [A @ V for _, V, _ in gmm.components()]
 
@@ -389,7 +386,7 @@ def kalman_conditional_denoiser(gmm, A, y, noise_std, schedule=None):
         tt, a, st = _scalar_t(schedule, t)
         if st <= 0:
             return pts[0].copy() if one else pts.copy()
-        logits, upd = _kalman_terms(gmm, Bs, A, yy[0], s * s, pts, a, st * st, schedule, tt)
+        logits, upd = _kalman_terms(gmm, Bs, A, y0, s * s, pts, a, st * st, schedule, tt)
         out = np.einsum("nk,nkd->nd", _softmax(logits), upd)
         return out[0] if one else out
 
@@ -403,11 +400,7 @@ def dps_denoiser(gmm, A, y, noise_std, schedule=None):
     second form stays finite as alpha_t -> 0 (VP, t -> 1). Compared with the exact Kalman
     update it drops A C_t A^T from the innovation covariance."""
     gmm = check_mixture(gmm)
-    A = _check_operator(A, gmm.D)
-    yy, single = _check_measurements(y, A.shape[0])
-    if not single:
-        raise ValueError(f"y must be one measurement of shape ({A.shape[0]},)")
-    s = _check_noise_std(noise_std)
+    A, y0, s = _one_measurement(A, y, noise_std, gmm.D)
     schedule = VE() if schedule is None else check_schedule(schedule)
 
     def dps(x_t, t):
@@ -419,7 +412,7 @@ def dps_denoiser(gmm, A, y, noise_std, schedule=None):
         r = responsibilities(gmm, pts, tt, schedule)
         mk = _component_means(gmm, pts, a, gains)
         xbar = np.einsum("nk,nkd->nd", r, mk)
-        v = ((yy[0] - xbar @ A.T) @ A) / (s * s)
+        v = ((y0 - xbar @ A.T) @ A) / (s * s)
         out = xbar + _cov_times(gmm, r, mk, xbar, gains, v)
         return out[0] if one else out
 
@@ -551,9 +544,7 @@ def dps_affine(mean, cov, A, y, noise_std, t, schedule=None):
     """The DPS denoiser of a Gaussian prior as an affine map (chapter 8, eq. 8.7):
     xbar + C_t A^T (y - A xbar) / sigma_y^2 with C_t = Sigma - alpha M Sigma. Returns (M, b)."""
     mu, sig, D = _gaussian_parts(mean, cov)
-    A = _check_operator(A, D)
-    yy, _ = _check_measurements(y, A.shape[0])
-    s_y = _check_noise_std(noise_std)
+    A, y0, s_y = _one_measurement(A, y, noise_std, D)
     schedule = VE() if schedule is None else check_schedule(schedule)
     M, b = gaussian_denoiser_affine(mu, sig, t, schedule)
     a = float(schedule.alpha(t))
@@ -561,7 +552,7 @@ def dps_affine(mean, cov, A, y, noise_std, t, schedule=None):
     C = 0.5 * (C + C.T)
     Kg = C @ A.T / s_y**2
     F = np.eye(D) - Kg @ A
-    return F @ M, F @ b + Kg @ yy[0]
+    return F @ M, F @ b + Kg @ y0
 
 
 def sampler_affine_map(affine, schedule, L=None, grid=None):

@@ -565,3 +565,13 @@ def test_digits_cfg_accuracy_and_confidence(digits):
         conf.append(p[np.arange(100), labels].mean())
     assert acc[0] < 0.3 and acc[1] >= 0.95
     assert conf[0] < conf[1] < conf[2]
+
+
+def test_single_measurement_functions_refuse_a_batch_of_y():
+    """A batch of measurements where one is expected is refused, never silently cut to y[0]."""
+    A = np.eye(2)
+    batch = np.zeros((3, 2))
+    with pytest.raises(ValueError, match="one measurement"):
+        inf.dps_affine(np.zeros(2), np.eye(2), A, batch, 0.1, 0.5, VP)
+    with pytest.raises(ValueError, match="one measurement"):
+        inf.condition_gaussian(np.zeros(2), np.eye(2), A, batch, 0.1)
